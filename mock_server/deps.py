@@ -1,0 +1,120 @@
+"""FastAPI dependencies: the sandbox of a request, the logged-in citizen, the admin key."""
+from __future__ import annotations
+
+import hmac
+import re
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from .domain.access_token import AccessTokenError, parse_access_token
+from .errors import ProblemError
+from .sandbox import Sandbox, SandboxRegistry
+from .settings import Settings
+from .store import people
+from .store.db import Row
+
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
+
+
+async def get_registry(request: Request) -> SandboxRegistry:
+    return request.app.state.registry
+
+
+async def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+async def get_sandbox(
+    request: Request,
+    x_sandbox_id: Annotated[str | None, Header(description="Sandbox to act in; default `demo`")] = None,
+) -> Sandbox:
+    registry: SandboxRegistry = request.app.state.registry
+    sandbox_id = x_sandbox_id if x_sandbox_id is not None else registry.settings.default_sandbox
+    sandbox = registry.get(sandbox_id)
+    request.state.sandbox = sandbox
+    return sandbox
+
+
+SandboxDep = Annotated[Sandbox, Depends(get_sandbox)]
+
+
+@dataclass
+class CurrentCitizen:
+    """The logged-in citizen of a request and the sandbox they are in."""
+
+    sandbox: Sandbox
+    row: Row
+    session_id: str
+
+    @property
+    def id(self) -> str:
+        return self.row["id"]
+
+
+async def get_current_citizen(
+    sandbox: SandboxDep,
+    authorization: Annotated[str | None, Header(description="`Bearer <access token>`")] = None,
+) -> CurrentCitizen:
+    if not authorization:
+        raise ProblemError("AUTH_REQUIRED", headers={"WWW-Authenticate": "Bearer"})
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise ProblemError("TOKEN_INVALID", "Use the header: Authorization: Bearer <access token>",
+                           headers={"WWW-Authenticate": "Bearer"})
+    try:
+        claims = parse_access_token(sandbox.secret, token.strip())
+    except AccessTokenError:
+        raise ProblemError("TOKEN_INVALID", headers={"WWW-Authenticate": "Bearer"}) from None
+    if claims.expires_at_epoch <= sandbox.clock.epoch():
+        raise ProblemError("TOKEN_EXPIRED", "The access token has expired: refresh it",
+                           headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    session = sandbox.db.one("SELECT citizen_id, expires_at, revoked_at FROM auth_sessions WHERE id = ?",
+                             (claims.session_id,))
+    if session is None or session["revoked_at"] is not None:
+        raise ProblemError("SESSION_REVOKED", headers={"WWW-Authenticate": "Bearer"})
+    if session["expires_at"] <= sandbox.clock.now_iso():
+        raise ProblemError("SESSION_REVOKED", "The session has reached its end: log in again",
+                           headers={"WWW-Authenticate": "Bearer"})
+    row = people.by_id(sandbox.db, session["citizen_id"])
+    return CurrentCitizen(sandbox, row, claims.session_id)
+
+
+CitizenDep = Annotated[CurrentCitizen, Depends(get_current_citizen)]
+
+
+async def get_verified_citizen(citizen: CitizenDep) -> CurrentCitizen:
+    """A citizen whose real-name level allows card, payment and booking services."""
+    needed = citizen.sandbox.settings.min_realname_level_for_services
+    if citizen.row["realname_level"] < needed:
+        raise ProblemError("REALNAME_LEVEL_TOO_LOW",
+                           f"This service needs real-name level {needed}; yours is {citizen.row['realname_level']}",
+                           required_level=needed, level=citizen.row["realname_level"])
+    return citizen
+
+
+VerifiedCitizenDep = Annotated[CurrentCitizen, Depends(get_verified_citizen)]
+
+
+async def get_idempotency_key(
+    idempotency_key: Annotated[str | None, Header(description="8-100 characters: letters, digits, `_.:-`")] = None,
+) -> str:
+    if idempotency_key is None:
+        raise ProblemError("IDEMPOTENCY_KEY_REQUIRED")
+    if not IDEMPOTENCY_KEY.match(idempotency_key):
+        raise ProblemError("IDEMPOTENCY_KEY_INVALID",
+                           "An Idempotency-Key is 8-100 characters: letters, digits, '_', '.', ':' or '-'")
+    return idempotency_key
+
+
+IdempotencyKeyDep = Annotated[str, Depends(get_idempotency_key)]
+
+
+async def require_admin(
+    request: Request,
+    x_admin_key: Annotated[str | None, Header(description="The key set with --admin-key")] = None,
+) -> None:
+    expected: str = request.app.state.admin_key
+    if x_admin_key is None or not hmac.compare_digest(x_admin_key.encode(), expected.encode()):
+        raise ProblemError("ADMIN_KEY_REQUIRED")

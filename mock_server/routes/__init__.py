@@ -1,0 +1,1 @@
+"""Thin FastAPI routers, one per domain. The rules live in ``mock_server.domain`` and the store."""

@@ -1,0 +1,137 @@
+"""Admin API (header ``X-Admin-Key``): sandboxes, their clocks and their SMS outboxes."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import Field
+
+from ..clock import parse_instant
+from ..deps import get_registry, require_admin
+from ..domain.phone import normalize_phone
+from ..errors import ProblemError
+from ..sandbox import SandboxRegistry
+from ..store import outbox as outbox_store
+from .models import PROBLEM_RESPONSES, RequestModel, ResponseModel
+
+router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)],
+                   responses=PROBLEM_RESPONSES)
+RegistryDep = Annotated[SandboxRegistry, Depends(get_registry)]
+
+
+class ClockView(ResponseModel):
+    now: str = Field(description="The sandbox's time, ISO 8601 with +08:00")
+    frozen: bool
+
+
+class SandboxView(ResponseModel):
+    id: str
+    seed: int
+    start: str
+    clock: ClockView
+
+
+class SandboxCreate(RequestModel):
+    id: str = Field(min_length=1, max_length=63, pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
+    seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    start: str | None = Field(default=None, max_length=40,
+                              description="Where the clock starts: an ISO instant, `now`, or omitted for the fixed default")
+
+
+class SandboxReset(RequestModel):
+    seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+
+
+class ClockSet(RequestModel):
+    now: str = Field(max_length=40, description="ISO 8601 instant; without an offset it is read as +08:00")
+    frozen: bool | None = None
+
+
+class ClockAdvance(RequestModel):
+    seconds: float = Field(ge=-10 * 365 * 86400, le=10 * 365 * 86400, allow_inf_nan=False)
+
+
+class ClockFreeze(RequestModel):
+    frozen: bool
+
+
+class SmsView(ResponseModel):
+    id: int
+    phone: str
+    text: str
+    sent_at: str
+
+
+def _instant(text: str):
+    try:
+        return parse_instant(text)
+    except (ValueError, OverflowError):
+        raise ProblemError("VALIDATION_FAILED", "now: not an ISO 8601 instant") from None
+
+
+@router.get("/sandboxes", response_model=list[SandboxView], summary="List sandboxes")
+async def list_sandboxes(registry: RegistryDep):
+    return [s.describe() for s in registry.list()]
+
+
+@router.post("/sandboxes", response_model=SandboxView, status_code=201, summary="Create a sandbox from a seed")
+async def create_sandbox(body: SandboxCreate, registry: RegistryDep):
+    if body.start not in (None, "now"):
+        _instant(body.start)
+    seed = registry.settings.default_seed if body.seed is None else body.seed
+    return registry.create(body.id, seed=seed, start=body.start).describe()
+
+
+@router.get("/sandboxes/{sandbox_id}", response_model=SandboxView, summary="Describe a sandbox")
+async def get_sandbox(sandbox_id: str, registry: RegistryDep):
+    return registry.get(sandbox_id).describe()
+
+
+@router.post("/sandboxes/{sandbox_id}/reset", response_model=SandboxView, summary="Reset a sandbox to its seed")
+async def reset_sandbox(sandbox_id: str, registry: RegistryDep, body: SandboxReset | None = None):
+    return registry.reset(sandbox_id, seed=body.seed if body else None).describe()
+
+
+@router.delete("/sandboxes/{sandbox_id}", status_code=204, summary="Delete a sandbox and its file")
+async def delete_sandbox(sandbox_id: str, registry: RegistryDep):
+    registry.delete(sandbox_id)
+    return Response(status_code=204)
+
+
+@router.get("/sandboxes/{sandbox_id}/clock", response_model=ClockView, summary="Read a sandbox's clock")
+async def get_clock(sandbox_id: str, registry: RegistryDep):
+    return registry.get(sandbox_id).clock.describe()
+
+
+@router.put("/sandboxes/{sandbox_id}/clock", response_model=ClockView, summary="Set a sandbox's clock")
+async def set_clock(sandbox_id: str, body: ClockSet, registry: RegistryDep):
+    sandbox = registry.get(sandbox_id)
+    sandbox.clock.set(_instant(body.now), frozen=body.frozen)
+    return sandbox.clock.describe()
+
+
+@router.post("/sandboxes/{sandbox_id}/clock/advance", response_model=ClockView, summary="Move a sandbox's clock")
+async def advance_clock(sandbox_id: str, body: ClockAdvance, registry: RegistryDep):
+    sandbox = registry.get(sandbox_id)
+    sandbox.clock.advance(body.seconds)
+    return sandbox.clock.describe()
+
+
+@router.post("/sandboxes/{sandbox_id}/clock/freeze", response_model=ClockView, summary="Freeze or release the clock")
+async def freeze_clock(sandbox_id: str, body: ClockFreeze, registry: RegistryDep):
+    sandbox = registry.get(sandbox_id)
+    sandbox.clock.freeze(body.frozen)
+    return sandbox.clock.describe()
+
+
+@router.get("/sandboxes/{sandbox_id}/outbox", response_model=list[SmsView], summary="Read the SMS outbox")
+async def outbox(sandbox_id: str, registry: RegistryDep,
+           phone: Annotated[str | None, Query(max_length=20)] = None,
+           limit: Annotated[int, Query(ge=1, le=1000)] = 100):
+    sandbox = registry.get(sandbox_id)
+    normalized = None
+    if phone:
+        normalized = normalize_phone(phone)
+        if normalized is None:
+            raise ProblemError("INVALID_PHONE")
+    return outbox_store.latest(sandbox.db, phone=normalized, limit=limit)

@@ -1,0 +1,6 @@
+"""bills routes."""
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

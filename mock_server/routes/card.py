@@ -1,0 +1,6 @@
+"""card routes."""
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

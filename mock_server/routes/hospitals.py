@@ -1,0 +1,6 @@
+"""hospitals routes."""
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

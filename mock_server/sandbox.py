@@ -1,0 +1,223 @@
+"""Sandboxes: isolated worlds, each with its own SQLite file, clock, secret and SMS outbox.
+
+A request names its sandbox with ``X-Sandbox-Id`` (default ``demo``). The default sandbox lives in
+the file given by ``--db``; the others in ``<db stem>.sandboxes/<id>.sqlite`` beside it. Creating and
+resetting copy a seeded template database (cached per seed and start day), so a reset takes
+milliseconds.
+"""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable
+
+from .clock import SHANGHAI, SandboxClock, iso, parse_instant, wall_seconds
+from .errors import ProblemError
+from .settings import Settings
+from .store import meta
+from .store.db import Database
+from .store.migrate import latest_version, migrate
+
+SANDBOX_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+SmsListener = Callable[[str, str, str], None]  # (sandbox id, phone, text)
+
+# Seeded template databases, shared by every registry of the process: (seed, day, settings) -> db
+_TEMPLATES: dict[tuple[int, str, str], Database] = {}
+_TEMPLATES_LOCK = threading.Lock()
+_TEMPLATES_KEPT = 8
+
+
+@dataclass
+class Sandbox:
+    id: str
+    db: Database
+    settings: Settings
+    clock: SandboxClock = field(init=False)
+    secret: bytes = field(init=False)
+    on_sms: SmsListener | None = None
+    journal: object | None = None
+
+    def __post_init__(self) -> None:
+        self.clock = SandboxClock(self.db)
+        self.load_meta()
+
+    def load_meta(self) -> None:
+        self.clock.reload()
+        self.secret = bytes.fromhex(meta.get(self.db, "secret", "") or "")
+
+    @property
+    def seed(self) -> int:
+        return int(meta.get(self.db, "seed", "0") or 0)
+
+    @property
+    def start(self) -> str:
+        return meta.get(self.db, "start", "") or ""
+
+    def describe(self) -> dict:
+        return {"id": self.id, "seed": self.seed, "start": self.start, "clock": self.clock.describe()}
+
+
+def resolve_start(start: str | None, settings: Settings) -> datetime:
+    """``None`` -> the settings' fixed start; ``"now"`` -> the wall clock now; else an ISO instant."""
+    if start is None:
+        return parse_instant(settings.default_start)
+    if start == "now":
+        return datetime.fromtimestamp(int(wall_seconds()), SHANGHAI)
+    return parse_instant(start)
+
+
+class SandboxRegistry:
+    def __init__(self, db_path: str | Path, settings: Settings, *, on_sms: SmsListener | None = None) -> None:
+        self.db_path = Path(db_path)
+        self.settings = settings
+        self.on_sms = on_sms
+        self._sandboxes: dict[str, Sandbox] = {}
+        self._lock = threading.RLock()
+
+    # --- files ----------------------------------------------------------------------------------
+    def path_of(self, sandbox_id: str) -> Path:
+        if sandbox_id == self.settings.default_sandbox:
+            return self.db_path
+        return self.db_path.parent / f"{self.db_path.stem}.sandboxes" / f"{sandbox_id}.sqlite"
+
+    @staticmethod
+    def check_id(sandbox_id: str) -> str:
+        if not isinstance(sandbox_id, str) or not SANDBOX_ID.match(sandbox_id):
+            raise ProblemError("INVALID_SANDBOX_ID",
+                               "A sandbox id is 1-63 characters: a-z, 0-9, '-' and '_'")
+        return sandbox_id
+
+    # --- templates ------------------------------------------------------------------------------
+    def template(self, seed: int, start_day: date) -> Database:
+        key = (seed, start_day.isoformat(), repr(self.settings))
+        with _TEMPLATES_LOCK:
+            db = _TEMPLATES.get(key)
+            if db is None:
+                from .seed import seed_database
+
+                db = Database(":memory:")
+                migrate(db)
+                seed_database(db, seed=seed, start_day=start_day, settings=self.settings)
+                if len(_TEMPLATES) >= _TEMPLATES_KEPT:
+                    _TEMPLATES.pop(next(iter(_TEMPLATES))).close()
+                _TEMPLATES[key] = db
+            return db
+
+    def _fill(self, sandbox: Sandbox, seed: int, start_spec: str | None) -> None:
+        start = resolve_start(start_spec, self.settings)
+        sandbox.db.copy_from(self.template(seed, start.date()))
+        with sandbox.db.write():
+            meta.put(sandbox.db, "sandbox_id", sandbox.id)
+            meta.put(sandbox.db, "seed", str(seed))
+            meta.put(sandbox.db, "start_spec", start_spec or "")
+            meta.put(sandbox.db, "start", iso(start))
+            meta.put(sandbox.db, "secret", secrets.token_hex(32))
+            meta.put(sandbox.db, "clock_virtual", repr(start.timestamp()))
+            meta.put(sandbox.db, "clock_wall", repr(wall_seconds()))
+            meta.put(sandbox.db, "clock_frozen", "0")
+        sandbox.load_meta()
+
+    # --- lifecycle ------------------------------------------------------------------------------
+    def _open(self, sandbox_id: str) -> Sandbox:
+        path = self.path_of(sandbox_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = Database(path)
+        migrate(db)
+        return Sandbox(sandbox_id, db, self.settings, on_sms=self.on_sms)
+
+    def _is_seeded(self, sandbox: Sandbox) -> bool:
+        return meta.get(sandbox.db, "secret") is not None
+
+    def get(self, sandbox_id: str) -> Sandbox:
+        sandbox = self._sandboxes.get(sandbox_id)
+        if sandbox is not None:
+            return sandbox
+        self.check_id(sandbox_id)
+        with self._lock:
+            sandbox = self._sandboxes.get(sandbox_id)
+            if sandbox is None:
+                if not self.path_of(sandbox_id).exists():
+                    raise ProblemError("SANDBOX_NOT_FOUND", f"No sandbox is called {sandbox_id!r}")
+                sandbox = self._open(sandbox_id)
+                if not self._is_seeded(sandbox):
+                    sandbox.db.close()
+                    raise ProblemError("SANDBOX_NOT_FOUND", f"No sandbox is called {sandbox_id!r}")
+                self._sandboxes[sandbox_id] = sandbox
+            return sandbox
+
+    def ensure(self, sandbox_id: str, *, seed: int, start: str | None) -> Sandbox:
+        """Open the sandbox, creating and seeding it if its file is new (server start-up)."""
+        self.check_id(sandbox_id)
+        with self._lock:
+            try:
+                return self.get(sandbox_id)
+            except ProblemError:
+                return self.create(sandbox_id, seed=seed, start=start)
+
+    def create(self, sandbox_id: str, *, seed: int, start: str | None = None) -> Sandbox:
+        self.check_id(sandbox_id)
+        with self._lock:
+            if sandbox_id in self._sandboxes or self.path_of(sandbox_id).exists():
+                try:
+                    self.get(sandbox_id)
+                    raise ProblemError("SANDBOX_EXISTS", f"A sandbox called {sandbox_id!r} exists already")
+                except ProblemError as err:
+                    if err.code != "SANDBOX_NOT_FOUND":
+                        raise
+            sandbox = self._open(sandbox_id)
+            self._fill(sandbox, seed, start)
+            self._sandboxes[sandbox_id] = sandbox
+            return sandbox
+
+    def reset(self, sandbox_id: str, *, seed: int | None = None) -> Sandbox:
+        sandbox = self.get(sandbox_id)
+        with self._lock:
+            spec = meta.get(sandbox.db, "start_spec", "") or None
+            self._fill(sandbox, sandbox.seed if seed is None else seed, spec)
+            return sandbox
+
+    def delete(self, sandbox_id: str) -> None:
+        if sandbox_id == self.settings.default_sandbox:
+            raise ProblemError("SANDBOX_PROTECTED", "The default sandbox can be reset, not deleted",
+                               status=409)
+        sandbox = self.get(sandbox_id)
+        with self._lock:
+            self._sandboxes.pop(sandbox_id, None)
+            sandbox.db.close()
+            path = self.path_of(sandbox_id)
+            for suffix in ("", "-wal", "-shm"):
+                try:
+                    os.remove(str(path) + suffix)
+                except FileNotFoundError:
+                    pass
+
+    def list(self) -> list[Sandbox]:
+        ids = set(self._sandboxes)
+        folder = self.path_of("x").parent
+        if folder.exists():
+            ids.update(p.stem for p in folder.glob("*.sqlite") if SANDBOX_ID.match(p.stem))
+        if self.db_path.exists():
+            ids.add(self.settings.default_sandbox)
+        out = []
+        for sid in sorted(ids):
+            try:
+                out.append(self.get(sid))
+            except ProblemError:
+                continue
+        return out
+
+    def close(self) -> None:
+        with self._lock:
+            for sandbox in self._sandboxes.values():
+                sandbox.db.close()
+            self._sandboxes.clear()
+
+
+def schema_version() -> int:
+    return latest_version()
