@@ -12,7 +12,7 @@ from .domain.access_token import AccessTokenError, parse_access_token
 from .errors import ProblemError
 from .sandbox import Sandbox, SandboxRegistry
 from .settings import Settings
-from .store import people
+from .store import people, sessions
 from .store.db import Row
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
@@ -70,8 +70,7 @@ async def get_current_citizen(
     if claims.expires_at_epoch <= sandbox.clock.epoch():
         raise ProblemError("TOKEN_EXPIRED", "The access token has expired: refresh it",
                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-    session = sandbox.db.one("SELECT citizen_id, expires_at, revoked_at FROM auth_sessions WHERE id = ?",
-                             (claims.session_id,))
+    session = sessions.get(sandbox.db, claims.session_id)
     if session is None or session["revoked_at"] is not None:
         raise ProblemError("SESSION_REVOKED", headers={"WWW-Authenticate": "Bearer"})
     if session["expires_at"] <= sandbox.clock.now_iso():

@@ -68,6 +68,8 @@ CODES: dict[str, tuple[int, str]] = {
     "QR_BAD_SIGNATURE": (400, "The code is not genuine"),
     "QR_MALFORMED": (400, "The code cannot be read"),
     "QR_NOT_FOUND": (404, "No such code"),
+    "PERSON_NOT_FOUND": (404, "Not found"),
+    "INSURANCE_NOT_FOUND": (404, "No medical insurance account"),
     # bills and payments
     "BILL_NOT_FOUND": (404, "Not found"),
     "ACCOUNT_NOT_FOUND": (404, "No account has this number"),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 
 from .clock import SHANGHAI, iso
@@ -103,6 +104,14 @@ class _Ids:
         return f"{prefix}{n:0{width}d}"
 
 
+@lru_cache(maxsize=1024)
+def _seed_hash(secret: str, salt_text: str, iterations: int) -> str:
+    """Hash a seeded secret. The salt depends on the citizen's id and the secret's kind, not on the
+    seed, so that sandboxes of other seeds reuse the work (PBKDF2 is slow on purpose)."""
+    salt = hashlib.sha256(f"zheliban-seed|{salt_text}".encode()).digest()[:16]
+    return hash_secret(secret, salt, iterations)
+
+
 def _stamp(day: date, at: time = time(9, 0)) -> str:
     return iso(datetime.combine(day, at, SHANGHAI))
 
@@ -122,11 +131,10 @@ class _Seeder:
         self.names: dict[str, str] = {}
 
     # --- helpers -----------------------------------------------------------------------------
-    def salt(self, *parts: str) -> bytes:
-        return hashlib.sha256("|".join((str(self.seed),) + parts).encode()).digest()[:16]
-
     def hash(self, secret: str, *parts: str) -> str:
-        return hash_secret(secret, self.salt(*parts), self.settings.secret_hash_iterations)
+        iterations = (self.settings.secret_hash_iterations if parts[-1] == "password"
+                      else self.settings.pin_hash_iterations)
+        return _seed_hash(secret, "|".join(parts), iterations)
 
     def id_number(self, region: str, birth: date, male: bool) -> str:
         while True:

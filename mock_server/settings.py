@@ -24,11 +24,13 @@ class Settings:
     password_lock_s: int = 30 * 60
     access_token_ttl_s: int = 30 * 60
     refresh_token_ttl_s: int = 12 * 60 * 60
-    secret_hash_iterations: int = 20_000
+    secret_hash_iterations: int = 20_000  # passwords
+    pin_hash_iterations: int = 1_000  # six-digit PINs: the lockout protects them, not the hash cost
     # --- card ------------------------------------------------------------------------------
     card_pin_max_failures: int = 5
     card_pin_lock_s: int = 30 * 60
     qr_ttl_s: int = 60
+    insurance_recent_settlements: int = 10  # shown beside the card; the full list is paged
     # --- payment ---------------------------------------------------------------------------
     pay_pin_max_failures: int = 5
     pay_pin_lock_s: int = 30 * 60
