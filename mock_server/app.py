@@ -4,10 +4,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from . import __version__
-from .deps import SandboxDep
+from .deps import SANDBOX_HEADER, SandboxDep
 from .errors import ProblemError, install_problem_handlers, problem_response
 from .routes import admin, auth, bills, card, hospitals, messages
-from .sandbox import SandboxRegistry
+from .sandbox import SANDBOX_ID, SandboxRegistry
 from .settings import Settings
 
 DESCRIPTION = """\
@@ -83,5 +83,34 @@ def create_app(registry: SandboxRegistry, settings: Settings, *, admin_key: str)
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(admin.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    _document_sandbox_header(app)
     return app
+
+
+def _document_sandbox_header(app: FastAPI) -> None:
+    """Every operation but the admin API's takes ``X-Sandbox-Id``; say so in the OpenAPI document."""
+    make = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        doc = make()
+        parameter = {
+            "name": SANDBOX_HEADER, "in": "header", "required": False,
+            "description": "The sandbox to act in (default `demo`): 1-63 characters a-z, 0-9, `-`, `_`",
+            "schema": {"type": "string", "pattern": SANDBOX_ID.pattern, "default": settings_default(app)},
+        }
+        for path, operations in doc.get("paths", {}).items():
+            if path.startswith("/admin") or path == "/healthz":
+                continue
+            for operation in operations.values():
+                operation.setdefault("parameters", []).insert(0, parameter)
+        app.openapi_schema = doc
+        return doc
+
+    app.openapi = openapi
+
+
+def settings_default(app: FastAPI) -> str:
+    return app.state.settings.default_sandbox
 

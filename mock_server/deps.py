@@ -6,7 +6,10 @@ import re
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Security
+from fastapi.openapi.models import APIKey, APIKeyIn
+from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
+from fastapi.security.base import SecurityBase
 
 from .domain.access_token import AccessTokenError, parse_access_token
 from .errors import ProblemError
@@ -26,13 +29,15 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-async def get_sandbox(
-    request: Request,
-    x_sandbox_id: Annotated[str | None, Header(description="Sandbox to act in; default `demo`")] = None,
-) -> Sandbox:
+SANDBOX_HEADER = "X-Sandbox-Id"
+
+
+async def get_sandbox(request: Request) -> Sandbox:
+    """The sandbox named by ``X-Sandbox-Id`` (default ``demo``). The header is read directly (cheaper
+    than a declared parameter) and documented on every operation by ``app.py``."""
     registry: SandboxRegistry = request.app.state.registry
-    sandbox_id = x_sandbox_id if x_sandbox_id is not None else registry.settings.default_sandbox
-    sandbox = registry.get(sandbox_id)
+    sandbox_id = request.headers.get(SANDBOX_HEADER)
+    sandbox = registry.get(registry.settings.default_sandbox if sandbox_id is None else sandbox_id)
     request.state.sandbox = sandbox
     return sandbox
 
@@ -53,9 +58,36 @@ class CurrentCitizen:
         return self.row["id"]
 
 
+class _BearerToken(SecurityBase):
+    """``Authorization: Bearer <access token>``, documented as the ``AccessToken`` security scheme."""
+
+    def __init__(self) -> None:
+        self.model = HTTPBearerModel(description="The access token of a login: `Authorization: Bearer <token>`")
+        self.scheme_name = "AccessToken"
+
+    async def __call__(self, request: Request) -> str | None:
+        return request.headers.get("authorization")
+
+
+class _AdminKey(SecurityBase):
+    """``X-Admin-Key``, documented as the ``AdminKey`` security scheme."""
+
+    def __init__(self) -> None:
+        self.model = APIKey(**{"in": APIKeyIn.header}, name="X-Admin-Key",
+                            description="The key set with `zheliban-mock --admin-key` (printed at start)")
+        self.scheme_name = "AdminKey"
+
+    async def __call__(self, request: Request) -> str | None:
+        return request.headers.get("x-admin-key")
+
+
+bearer_token = _BearerToken()
+admin_key_header = _AdminKey()
+
+
 async def get_current_citizen(
     sandbox: SandboxDep,
-    authorization: Annotated[str | None, Header(description="`Bearer <access token>`")] = None,
+    authorization: Annotated[str | None, Security(bearer_token)],
 ) -> CurrentCitizen:
     if not authorization:
         raise ProblemError("AUTH_REQUIRED", headers={"WWW-Authenticate": "Bearer"})
@@ -110,10 +142,7 @@ async def get_idempotency_key(
 IdempotencyKeyDep = Annotated[str, Depends(get_idempotency_key)]
 
 
-async def require_admin(
-    request: Request,
-    x_admin_key: Annotated[str | None, Header(description="The key set with --admin-key")] = None,
-) -> None:
+async def require_admin(request: Request, x_admin_key: Annotated[str | None, Security(admin_key_header)]) -> None:
     expected: str = request.app.state.admin_key
     if x_admin_key is None or not hmac.compare_digest(x_admin_key.encode(), expected.encode()):
         raise ProblemError("ADMIN_KEY_REQUIRED")

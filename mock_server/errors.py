@@ -75,6 +75,8 @@ CODES: dict[str, tuple[int, str]] = {
     "ACCOUNT_NOT_FOUND": (404, "No account has this number"),
     "PROVIDER_NOT_FOUND": (404, "No such provider"),
     "PAY_CODE_NOT_FOUND": (404, "No bill has this payment code"),
+    "INVALID_ACCOUNT_NUMBER": (422, "An account number is 10 digits"),
+    "INVALID_PAY_CODE": (422, "A payment code is 8-32 upper-case letters and digits"),
     "NOTHING_OWED": (409, "Nothing is owed"),
     "BILL_ALREADY_PAID": (409, "The bill is paid already"),
     "BILL_EXPIRED": (410, "The payment code has expired"),
@@ -102,6 +104,7 @@ CODES: dict[str, tuple[int, str]] = {
     "CANCEL_DEADLINE_PASSED": (409, "It is too late to cancel"),
     "APPOINTMENT_NOT_ACTIVE": (409, "The appointment is not active"),
     "ALREADY_ON_WAITLIST": (409, "Already on the waitlist"),
+    "WAITLIST_NOT_ACTIVE": (409, "The waitlist entry is no longer waiting"),
     # messages
     "MESSAGE_NOT_FOUND": (404, "Not found"),
 }

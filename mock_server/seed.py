@@ -357,6 +357,17 @@ class _Seeder:
                      self.day0 - timedelta(days=20),
                      date(year - 1, 12, 31) if year > self.day0.year else self.day0 + timedelta(days=60),
                      period=str(year))
+        # 李娜's shop: a business electricity account with an overdue bill; only resident accounts pay a
+        # late fee. Fixed values, no random draw (the rest of the seed keeps its numbers); "34..." lies
+        # outside the "33..." account numbers drawn above.
+        shop_provider = providers[("330100", "electricity")]
+        self.db.execute(
+            "INSERT INTO utility_accounts (account_number, provider_id, holder_id, holder_name, address, "
+            "customer_type, prepaid_fen) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            ("3400000001", shop_provider, "C0002", self.names["C0002"], "杭州市江南大道588号1层商铺", "business", 0))
+        add_bill("C0002", "utility", "electricity", dict(PROVIDERS["330100"])["electricity"], kind_names["electricity"],
+                 52_030, prev_prev_end, prev_prev_end + timedelta(days=25), provider=shop_provider,
+                 account="3400000001", period=prev_prev_end.strftime("%Y-%m"))
 
     # --- hospitals ---------------------------------------------------------------------------
     def hospitals(self) -> None:
@@ -425,10 +436,12 @@ class _Seeder:
     def add_appointment(self, citizen: str, patient: str, window: tuple[str, str, str], session: str,
                         department: str, day: date, status: str, queue: int, created: str) -> None:
         aid = f"AP{self.next_counter('appointment'):07d}"
-        location = self.db.scalar("SELECT location FROM departments WHERE id = ?", (department,))
+        place = self.db.one("SELECT h.short_name, d.location FROM departments d JOIN hospitals h ON h.id = d.hospital_id "
+                            "WHERE d.id = ?", (department,))
+        location = f"{place['short_name']} {place['location']}"  # check-in place: hospital + department location
         fee = self.db.scalar("SELECT d.fee_fen FROM doctors d JOIN clinic_sessions s ON s.doctor_id = d.id WHERE s.id = ?",
                              (session,))
-        checkin = datetime.fromisoformat(window[1]) - timedelta(minutes=30)
+        checkin = datetime.fromisoformat(window[1]) - timedelta(minutes=self.settings.checkin_minutes_before)
         self.db.execute(
             "INSERT INTO appointments (id, citizen_id, patient_id, window_id, session_id, department_id, date, status, "
             "booking_number, queue_number, checkin_at, checkin_place, fee_fen, created_at) "

@@ -48,6 +48,7 @@ class Settings:
     no_show_window_days: int = 90
     no_show_ban_days: int = 90
     window_minutes: int = 30
+    checkin_minutes_before: int = 30  # check in this long before the window starts
     # --- people ----------------------------------------------------------------------------
     max_family_members: int = 8
     min_realname_level_for_services: int = 2

@@ -135,3 +135,21 @@ async def outbox(sandbox_id: str, registry: RegistryDep,
         if normalized is None:
             raise ProblemError("INVALID_PHONE")
     return outbox_store.latest(sandbox.db, phone=normalized, limit=limit)
+
+
+# --- hospital counters ---------------------------------------------------------------------------------
+from fastapi import Path  # noqa: E402
+
+from ..clock import iso  # noqa: E402
+from ..store import appointments as appointments_store  # noqa: E402
+from .hospitals import Appointment, appointment_view  # noqa: E402
+
+
+@router.post("/sandboxes/{sandbox_id}/appointments/{appointment_id}/attend", response_model=Appointment,
+             summary="Mark a booked appointment attended (what a counter check-in does)")
+async def attend_appointment(sandbox_id: str, registry: RegistryDep,
+                             appointment_id: Annotated[str, Path(max_length=20, pattern=r"^AP[0-9]{1,18}$")]):
+    sandbox = registry.get(sandbox_id)
+    now = sandbox.clock.now()
+    appointments_store.attend(sandbox.db, appointment_id, iso(now))
+    return appointment_view(appointments_store.get(sandbox.db, appointment_id), sandbox.settings, now)

@@ -177,7 +177,7 @@ def _seconds_until(later_iso: str, now: datetime) -> int:
 def _pin_locked(until_iso: str, now: datetime):
     wait = _seconds_until(until_iso, now)
     minutes = (wait + 59) // 60
-    raise ProblemError("PIN_LOCKED", f"Too many wrong card PINs: locked for {minutes} more "
+    raise ProblemError("PIN_LOCKED", f"Too many wrong card PINs: locked, try again in {minutes} "
                        f"{'minute' if minutes == 1 else 'minutes'}",
                        locked_until=until_iso, retry_after=wait, tries_left=0,
                        headers={"Retry-After": str(wait)})

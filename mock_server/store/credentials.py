@@ -23,8 +23,6 @@ def record_failure(db: Database, citizen_id: str, kind: str, now_iso: str, windo
             (citizen_id, kind))
         start = max(window_start_iso, since or "")
         failures = db.scalar(
-            "SELECT COUNT(*) FROM credential_failures WHERE citizen_id = ? AND kind = ? AND at > ?",
-            (citizen_id, kind, start)) if since else db.scalar(
             "SELECT COUNT(*) FROM credential_failures WHERE citizen_id = ? AND kind = ? AND at >= ?",
             (citizen_id, kind, start))
         if failures >= max_failures:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
 import segno
 
 from mock_server.domain.qr_payload import parse_qr, sign_qr
+from mock_server.store import cards as card_store
 from tests.server.helpers import CHEN, DEMO_CARD_PIN, LI, START, WANG, ZHANG, assert_problem
 
 WRONG_PIN = "258147"
@@ -209,12 +211,11 @@ async def test_wrong_pins_count_down_and_a_right_pin_clears_them(client, auth):
 
 
 async def test_failures_have_no_time_window(client, auth, admin_headers):
-    headers = auth(ZHANG)
     for _ in range(4):
-        assert_problem(await reveal(client, headers, pin=WRONG_PIN), 401, "PIN_INVALID")
+        assert_problem(await reveal(client, auth(ZHANG), pin=WRONG_PIN), 401, "PIN_INVALID")
         await advance(client, admin_headers, 3600)
-    headers = auth(ZHANG)  # the day moved on: a fresh access token
-    assert_problem(await reveal(client, headers, pin=WRONG_PIN), 423, "PIN_LOCKED")
+    # four hours later the fifth wrong PIN in a row still locks (a fresh access token each time)
+    assert_problem(await reveal(client, auth(ZHANG), pin=WRONG_PIN), 423, "PIN_LOCKED")
 
 
 async def test_fifth_wrong_pin_locks_for_thirty_minutes_exactly(client, auth, admin_headers):
@@ -233,12 +234,23 @@ async def test_fifth_wrong_pin_locks_for_thirty_minutes_exactly(client, auth, ad
     assert_problem(await reveal(client, headers, pin=WRONG_PIN), 423, "PIN_LOCKED")
     await advance(client, admin_headers, 29 * 60 + 59)
     body = assert_problem(await reveal(client, headers), 423, "PIN_LOCKED")
-    assert body["retry_after"] == 1 and "1 more minute" in body["detail"]
+    assert body["retry_after"] == 1 and "1 minute" in body["detail"]
     await advance(client, admin_headers, 1)
+    headers = auth(ZHANG)  # the first access token lived 30 minutes too
     r = await reveal(client, headers)
     assert r.status_code == 200 and r.json()["masked"] is False
     # the count starts afresh after the lock
+    await advance(client, admin_headers, 1)
     body = assert_problem(await reveal(client, headers, pin=WRONG_PIN), 401, "PIN_INVALID")
+    assert body["tries_left"] == 4
+
+
+async def test_a_wrong_pin_in_the_second_the_lock_ends_counts(client, auth, admin_headers):
+    await freeze(client, admin_headers)
+    for _ in range(5):
+        await reveal(client, auth(ZHANG), pin=WRONG_PIN)
+    await advance(client, admin_headers, 30 * 60)
+    body = assert_problem(await reveal(client, auth(ZHANG), pin=WRONG_PIN), 401, "PIN_INVALID")
     assert body["tries_left"] == 4
 
 
@@ -450,3 +462,17 @@ async def test_card_routes_are_in_the_openapi_contract(client):
         assert all("card" in op["tags"] for op in ops.values())
     card = doc["components"]["schemas"]["Card"]["properties"]
     assert all(card[name].get("description") for name in card)
+
+
+async def test_marking_a_code_used_is_a_conditional_update_with_one_winner(client, auth, sandbox):
+    code = await issue(client, auth(ZHANG))
+    now = sandbox.clock.now_iso()
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda n: card_store.use_qr(sandbox.db, code["qr_id"], now, f"counter {n}"), range(16)))
+    assert results.count(True) == 1
+    # a superseded or expired code cannot be marked used either
+    newer = await issue(client, auth(ZHANG))
+    newest = await issue(client, auth(ZHANG))
+    assert card_store.use_qr(sandbox.db, newer["qr_id"], now, None) is False
+    assert card_store.use_qr(sandbox.db, newest["qr_id"], newest["expires_at"], None) is False
+    assert card_store.use_qr(sandbox.db, newest["qr_id"], now, None) is True
