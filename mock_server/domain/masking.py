@@ -7,6 +7,8 @@ being shown unmasked.
 
 from __future__ import annotations
 
+import re
+
 MASK = "*"
 
 
@@ -69,3 +71,23 @@ def mask_card_number(value: str) -> str:
     if len(value) <= 4:
         raise ValueError("card number must be longer than 4 characters")
     return _keep_ends(value, 1, 3)
+
+
+ADDRESS_MASK = "****"
+ADDRESS_KEEP_WITHOUT_STREET = 6
+_STREET_END_RE = re.compile(r"^.*?(?:大道|大街|路|街|巷|弄|道)")
+
+
+def mask_address(address: str) -> str:
+    """Keep the city and street of an address and hide the house: "杭州市莫干山路253号14幢1584室" ->
+    "杭州市莫干山路****". Without a recognisable street, keep at most the first 6 characters."""
+    if not isinstance(address, str):
+        raise TypeError("address must be a str")
+    if not address:
+        raise ValueError("address must not be empty")
+    match = _STREET_END_RE.match(address)
+    if match and match.end() < len(address):
+        kept = match.group(0)
+    else:
+        kept = address[:min(ADDRESS_KEEP_WITHOUT_STREET, len(address) // 2)]
+    return kept + ADDRESS_MASK

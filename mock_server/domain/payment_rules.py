@@ -33,10 +33,7 @@ PAY_CODE_MAX_LENGTH = 32
 _ACCOUNT_NUMBER_RE = re.compile(rf"[0-9]{{{ACCOUNT_NUMBER_LENGTH}}}")
 _PAY_CODE_RE = re.compile(rf"[A-Z0-9]{{{PAY_CODE_MIN_LENGTH},{PAY_CODE_MAX_LENGTH}}}")
 
-ADDRESS_MASK = "****"
-ADDRESS_KEEP_WITHOUT_STREET = 6
 # The end of the street part of an address: what is kept when an account is shown to a stranger.
-_STREET_END_RE = re.compile(r"^.*?(?:大道|大街|路|街|巷|弄|道)")
 
 
 def _require_int(value: int, name: str) -> None:
@@ -161,18 +158,3 @@ def valid_account_number(value: str) -> bool:
 def valid_pay_code(value: str) -> bool:
     """A 缴款识别码 is 8-32 upper-case ASCII letters and digits; lower case is not folded."""
     return isinstance(value, str) and _PAY_CODE_RE.fullmatch(value) is not None
-
-
-def mask_address(address: str) -> str:
-    """Keep the city and street of an address and hide the house: "杭州市莫干山路253号14幢1584室" ->
-    "杭州市莫干山路****". Without a recognisable street, keep at most the first 6 characters."""
-    if not isinstance(address, str):
-        raise TypeError("address must be a str")
-    if not address:
-        raise ValueError("address must not be empty")
-    match = _STREET_END_RE.match(address)
-    if match and match.end() < len(address):
-        kept = match.group(0)
-    else:
-        kept = address[:min(ADDRESS_KEEP_WITHOUT_STREET, len(address) // 2)]
-    return kept + ADDRESS_MASK

@@ -13,7 +13,7 @@ from pydantic import Field
 from ..clock import SHANGHAI, iso
 from ..deps import IdempotencyKeyDep, VerifiedCitizenDep
 from ..domain import fiscal_bill, payment_rules
-from ..domain.masking import mask_name
+from ..domain.masking import mask_address, mask_name
 from ..domain.money import format_yuan
 from ..domain.pin_rules import PIN_LENGTH, pin_problem
 from ..domain.secrets import verify_secret
@@ -260,7 +260,7 @@ def _account_view(account: Row, provider: Row) -> dict:
         "provider": {"id": provider["id"], "name": provider["name"], "city_code": provider["city_code"],
                      "city_name": provider["city_name"]},
         "holder_name": mask_name(account["holder_name"]),
-        "address": payment_rules.mask_address(account["address"]),
+        "address": mask_address(account["address"]),
         "customer_type": account["customer_type"],
         "prepaid_fen": account["prepaid_fen"],
     }

@@ -34,7 +34,8 @@ SELF_RELATION = "本人"
 STATUS_LABELS = {"booked": "待就诊", "cancelled": "已取消", "attended": "已就诊", "no_show": "爽约"}
 WAITLIST_STATUS_LABELS = {"waiting": "候补中", "promoted": "候补成功", "cancelled": "已取消"}
 BOOKING_SCOPE = "appointments.create"
-DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+SCHEDULE_MAX_DAYS_AWAY = 366  # a schedule further from today than this is refused as a bad date
 
 HOSPITAL_ID = r"^H[A-Z0-9]{1,19}$"
 DEPARTMENT_ID = r"^H[A-Z0-9]{1,29}$"
@@ -320,13 +321,16 @@ def _booking_text(row: Row) -> str:
             f"请于{row['checkin_at'][11:16]}前到{row['checkin_place']}签到取号。")
 
 
-def _day_or_refuse(text: str) -> date:
-    if not DATE_PATTERN.match(text):
+def _day_or_refuse(text: str, today: date) -> date:
+    if not DATE_PATTERN.fullmatch(text):
         raise ProblemError("VALIDATION_FAILED", "date: use YYYY-MM-DD, e.g. 2026-06-16")
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise ProblemError("VALIDATION_FAILED", f"date: {text} is not a calendar date") from None
+    if abs((day - today).days) > SCHEDULE_MAX_DAYS_AWAY:
+        raise ProblemError("VALIDATION_FAILED", f"date: choose a day within {SCHEDULE_MAX_DAYS_AWAY} days of today")
+    return day
 
 
 def _department_or_404(db: Database, department_id: str) -> Row:
@@ -411,7 +415,7 @@ async def department_schedule(
 ):
     db, settings = sandbox.db, sandbox.settings
     now = sandbox.clock.now()
-    day = _day_or_refuse(day_text) if day_text is not None else \
+    day = _day_or_refuse(day_text, now.date()) if day_text is not None else \
         now.date() + timedelta(days=settings.booking_min_days_ahead)
     _department_or_404(db, department_id)
     doctors: list[dict] = []

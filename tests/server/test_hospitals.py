@@ -210,7 +210,8 @@ async def test_schedule_release_boundary(client, admin_headers):
     assert body["released"] is True and body["bookable"] is True
 
 
-@pytest.mark.parametrize("bad", ["2026-02-30", "2026-6-16", "20260616", "tomorrow", "", "2026-06-16T08:00"])
+@pytest.mark.parametrize("bad", ["2026-02-30", "2026-6-16", "20260616", "tomorrow", "", "2026-06-16T08:00",
+                                 "0001-01-01", "9999-12-31", "２０２６-06-16"])
 async def test_schedule_refuses_bad_dates(client, bad):
     assert_problem(await client.get(f"{API}/departments/H01D01/schedule", params={"date": bad}),
                    422, "VALIDATION_FAILED")
