@@ -13,10 +13,11 @@ from ..domain.access_token import sign_access_token
 from ..domain.id_number import validate_id_number
 from ..domain.masking import mask_id_number, mask_name, mask_phone
 from ..domain.phone import normalize_phone
-from ..domain.secrets import keyed_digest, new_token, verify_secret
+from ..domain.secrets import keyed_digest, new_token
 from ..errors import ProblemError
+from ..lockout import check_secret, seconds_until
 from ..sandbox import Sandbox
-from ..store import credentials, messages, otp, outbox, people, sessions
+from ..store import messages, otp, outbox, people, sessions
 from .models import PROBLEM_RESPONSES, RequestModel, ResponseModel
 
 router = APIRouter(tags=["auth"], responses=PROBLEM_RESPONSES)
@@ -77,10 +78,6 @@ class Me(ResponseModel):
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-def _seconds_until(later_iso: str, now: datetime) -> int:
-    return max(0, int((datetime.fromisoformat(later_iso) - now).total_seconds() + 0.999))
-
-
 def _phone_or_refuse(value: str) -> str:
     phone = normalize_phone(value)
     if phone is None:
@@ -125,7 +122,7 @@ async def send_sms_code(body: SmsCodeRequest, sandbox: SandboxDep):
     now = sandbox.clock.now()
     last = otp.latest(sandbox.db, phone)
     if last is not None:
-        wait = _seconds_until(iso(datetime.fromisoformat(last["sent_at"]) + timedelta(seconds=s.sms_resend_after_s)), now)
+        wait = seconds_until(iso(datetime.fromisoformat(last["sent_at"]) + timedelta(seconds=s.sms_resend_after_s)), now)
         if wait > 0:
             raise ProblemError("OTP_RESEND_TOO_SOON", f"Wait {wait} s before asking for another code",
                                retry_after=wait, headers={"Retry-After": str(wait)})
@@ -133,7 +130,7 @@ async def send_sms_code(body: SmsCodeRequest, sandbox: SandboxDep):
     sent_today = otp.sends_since(sandbox.db, phone, day_start)
     if sent_today >= s.sms_max_sends_per_day:
         tomorrow = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
-        wait = _seconds_until(iso(tomorrow), now)
+        wait = seconds_until(iso(tomorrow), now)
         raise ProblemError("OTP_DAILY_LIMIT", f"At most {s.sms_max_sends_per_day} codes a day; try again tomorrow",
                            retry_after=wait, headers={"Retry-After": str(wait)})
     code = f"{secrets.randbelow(10 ** s.sms_code_length):0{s.sms_code_length}d}"
@@ -178,7 +175,6 @@ async def login_sms(body: SmsLogin, sandbox: SandboxDep):
 @router.post("/auth/login/password", response_model=TokenPair, status_code=201,
              summary="Log in with a mobile number or ID number and a password")
 async def login_password(body: PasswordLogin, sandbox: SandboxDep):
-    s = sandbox.settings
     account = body.account.strip()
     phone = normalize_phone(account)
     if phone is not None:
@@ -193,29 +189,8 @@ async def login_password(body: PasswordLogin, sandbox: SandboxDep):
         citizen = people.by_id_number(sandbox.db, account.upper())
     if citizen is None or not citizen["password_hash"]:
         raise ProblemError("INVALID_CREDENTIALS")
-    now = sandbox.clock.now()
-    until = credentials.locked_until(sandbox.db, citizen["id"], "password", iso(now))
-    if until:
-        _locked(until, now)
-    if not verify_secret(body.password, citizen["password_hash"]):
-        failures, lock = credentials.record_failure(
-            sandbox.db, citizen["id"], "password", iso(now),
-            iso(now - timedelta(seconds=s.password_failure_window_s)), s.password_max_failures,
-            iso(now + timedelta(seconds=s.password_lock_s)))
-        if lock:
-            _locked(lock, now)
-        left = s.password_max_failures - failures
-        raise ProblemError("INVALID_CREDENTIALS", f"The account or password is wrong; {left} tries left",
-                           tries_left=left)
-    credentials.clear_failures(sandbox.db, citizen["id"], "password")
+    check_secret(sandbox, citizen["id"], body.password, citizen["password_hash"], "password")
     return start_session(sandbox, citizen["id"])
-
-
-def _locked(until_iso: str, now: datetime):
-    wait = _seconds_until(until_iso, now)
-    minutes = (wait + 59) // 60
-    raise ProblemError("ACCOUNT_LOCKED", f"Too many wrong passwords: locked for {minutes} more minutes",
-                       locked_until=until_iso, retry_after=wait, headers={"Retry-After": str(wait)})
 
 
 @router.post("/auth/refresh", response_model=TokenPair, summary="Swap a refresh token for a new pair")

@@ -16,12 +16,12 @@ from ..domain import fiscal_bill, payment_rules
 from ..domain.masking import mask_address, mask_name
 from ..domain.money import format_yuan
 from ..domain.pin_rules import PIN_LENGTH, pin_problem
-from ..domain.secrets import verify_secret
 from ..errors import ProblemError
+from ..lockout import check_secret
 from ..sandbox import Sandbox
 from ..settings import Settings
 from ..store import bills as bill_store
-from ..store import counters, credentials, idempotency, messages, people
+from ..store import counters, idempotency, messages, people
 from ..store import payments as payment_store
 from ..store.db import IntegrityError, Row
 from .models import PROBLEM_RESPONSES, Problem, RequestModel, ResponseModel
@@ -313,39 +313,11 @@ def _own_payment(citizen, payment_id: str) -> Row:
     return row
 
 
-def _seconds_until(later_iso: str, now: datetime) -> int:
-    return max(0, int((datetime.fromisoformat(later_iso) - now).total_seconds() + 0.999))
-
-
-def _pin_locked(until_iso: str, now: datetime):
-    wait = _seconds_until(until_iso, now)
-    minutes = (wait + 59) // 60
-    raise ProblemError("PIN_LOCKED", f"Too many wrong payment PINs: locked for {minutes} more "
-                       f"{'minute' if minutes == 1 else 'minutes'}",
-                       locked_until=until_iso, retry_after=wait, tries_left=0,
-                       headers={"Retry-After": str(wait)})
-
-
 def _check_pay_pin(sandbox: Sandbox, citizen_row: Row, pin: str) -> None:
     """The paying citizen's own payment PIN, locked after ``pay_pin_max_failures`` wrong entries in a row."""
-    s = sandbox.settings
     if pin_problem(pin) == "format":
         raise ProblemError("PIN_FORMAT", f"The payment PIN is {PIN_LENGTH} digits")
-    citizen_id = citizen_row["id"]
-    now = sandbox.clock.now()
-    until = credentials.locked_until(sandbox.db, citizen_id, PAY_PIN, iso(now))
-    if until:
-        _pin_locked(until, now)
-    if not verify_secret(pin, citizen_row["pay_pin_hash"] or ""):
-        # no time window: every failure since the last success or the last lock counts
-        failures, lock = credentials.record_failure(
-            sandbox.db, citizen_id, PAY_PIN, iso(now), "", s.pay_pin_max_failures,
-            iso(now + timedelta(seconds=s.pay_pin_lock_s)))
-        if lock:
-            _pin_locked(lock, now)
-        left = max(0, s.pay_pin_max_failures - failures)
-        raise ProblemError("PIN_INVALID", f"The payment PIN is wrong; {left} tries left", tries_left=left)
-    credentials.clear_failures(sandbox.db, citizen_id, PAY_PIN)
+    check_secret(sandbox, citizen_row["id"], pin, citizen_row["pay_pin_hash"], PAY_PIN)
 
 
 def _payment_message(bill: Row, charge: payment_rules.Charge, receipt: dict) -> str:

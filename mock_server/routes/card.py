@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -15,11 +15,11 @@ from ..deps import SandboxDep, VerifiedCitizenDep
 from ..domain.masking import mask_bank_card, mask_card_number, mask_id_number_strong, mask_name
 from ..domain.pin_rules import PIN_LENGTH, pin_problem
 from ..domain.qr_payload import NUMERIC_CODE_LENGTH, QrPayloadError, numeric_code, parse_qr, sign_qr
-from ..domain.secrets import verify_secret
 from ..errors import ProblemError
+from ..lockout import check_secret
 from ..sandbox import Sandbox
 from ..seed import CITIES
-from ..store import cards, credentials, insurance, people
+from ..store import cards, insurance, people
 from ..store.db import IntegrityError, Row
 from .models import PROBLEM_RESPONSES, Problem, RequestModel, ResponseModel
 
@@ -170,39 +170,11 @@ def _refuse_unusable(card: Row) -> None:
         raise ProblemError("CARD_CANCELLED", "The card is cancelled: its code cannot be shown or accepted")
 
 
-def _seconds_until(later_iso: str, now: datetime) -> int:
-    return max(0, int((datetime.fromisoformat(later_iso) - now).total_seconds() + 0.999))
-
-
-def _pin_locked(until_iso: str, now: datetime):
-    wait = _seconds_until(until_iso, now)
-    minutes = (wait + 59) // 60
-    raise ProblemError("PIN_LOCKED", f"Too many wrong card PINs: locked, try again in {minutes} "
-                       f"{'minute' if minutes == 1 else 'minutes'}",
-                       locked_until=until_iso, retry_after=wait, tries_left=0,
-                       headers={"Retry-After": str(wait)})
-
-
 def _check_card_pin(sandbox: Sandbox, card: Row, pin: str) -> None:
     """The card holder's PIN, with the lock of ``card_pin_max_failures`` wrong entries in a row."""
-    s = sandbox.settings
     if pin_problem(pin) == "format":
         raise ProblemError("PIN_FORMAT", f"The card PIN is {PIN_LENGTH} digits")
-    holder = card["citizen_id"]
-    now = sandbox.clock.now()
-    until = credentials.locked_until(sandbox.db, holder, "card_pin", iso(now))
-    if until:
-        _pin_locked(until, now)
-    if not verify_secret(pin, card["pin_hash"]):
-        # no time window: every failure since the last success or the last lock counts
-        failures, lock = credentials.record_failure(
-            sandbox.db, holder, "card_pin", iso(now), "", s.card_pin_max_failures,
-            iso(now + timedelta(seconds=s.card_pin_lock_s)))
-        if lock:
-            _pin_locked(lock, now)
-        left = max(0, s.card_pin_max_failures - failures)
-        raise ProblemError("PIN_INVALID", f"The card PIN is wrong; {left} tries left", tries_left=left)
-    credentials.clear_failures(sandbox.db, holder, "card_pin")
+    check_secret(sandbox, card["citizen_id"], pin, card["pin_hash"], "card_pin")
 
 
 def _new_qr_id() -> str:

@@ -204,7 +204,7 @@ async def test_wrong_pins_count_down_and_a_right_pin_clears_them(client, auth):
     headers = auth(ZHANG)
     for left in (4, 3, 2, 1):
         body = assert_problem(await reveal(client, headers, pin=WRONG_PIN), 401, "PIN_INVALID")
-        assert body["tries_left"] == left and f"{left} tries left" in body["detail"]
+        assert body["tries_left"] == left and f"{left} {'try' if left == 1 else 'tries'} left" in body["detail"]
     assert (await reveal(client, headers)).status_code == 200
     body = assert_problem(await reveal(client, headers, pin=WRONG_PIN), 401, "PIN_INVALID")
     assert body["tries_left"] == 4
@@ -228,13 +228,13 @@ async def test_fifth_wrong_pin_locks_for_thirty_minutes_exactly(client, auth, ad
     lock_end = datetime.fromisoformat(START) + timedelta(minutes=30)
     assert datetime.fromisoformat(body["locked_until"]) == lock_end
     assert body["retry_after"] == 1800 and r.headers["Retry-After"] == "1800"
-    assert "30 minutes" in body["detail"]
+    assert "30 more minutes" in body["detail"]
     # while locked even the right PIN is refused, and wrong ones do not extend the lock
     assert_problem(await reveal(client, headers), 423, "PIN_LOCKED")
     assert_problem(await reveal(client, headers, pin=WRONG_PIN), 423, "PIN_LOCKED")
     await advance(client, admin_headers, 29 * 60 + 59)
     body = assert_problem(await reveal(client, headers), 423, "PIN_LOCKED")
-    assert body["retry_after"] == 1 and "1 minute" in body["detail"]
+    assert body["retry_after"] == 1 and "1 more minute" in body["detail"]
     await advance(client, admin_headers, 1)
     headers = auth(ZHANG)  # the first access token lived 30 minutes too
     r = await reveal(client, headers)
