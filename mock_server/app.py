@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from . import __version__
-from .deps import SANDBOX_HEADER, SandboxDep
+from .deps import SANDBOX_HEADER, SECURITY_SCHEMES, SandboxDep
 from .errors import ProblemError, install_problem_handlers, problem_response
 from .routes import admin, auth, bills, card, hospitals, messages
 from .sandbox import SANDBOX_ID, SandboxRegistry
@@ -88,7 +88,8 @@ def create_app(registry: SandboxRegistry, settings: Settings, *, admin_key: str)
 
 
 def _document_sandbox_header(app: FastAPI) -> None:
-    """Every operation but the admin API's takes ``X-Sandbox-Id``; say so in the OpenAPI document."""
+    """The dependencies read ``X-Sandbox-Id`` directly (cheaper than a declared parameter); say in the
+    OpenAPI document which operations take it, and list the security schemes of ``deps``."""
     make = app.openapi
 
     def openapi() -> dict:
@@ -98,19 +99,15 @@ def _document_sandbox_header(app: FastAPI) -> None:
         parameter = {
             "name": SANDBOX_HEADER, "in": "header", "required": False,
             "description": "The sandbox to act in (default `demo`): 1-63 characters a-z, 0-9, `-`, `_`",
-            "schema": {"type": "string", "pattern": SANDBOX_ID.pattern, "default": settings_default(app)},
+            "schema": {"type": "string", "pattern": SANDBOX_ID.pattern, "default": app.state.settings.default_sandbox},
         }
         for path, operations in doc.get("paths", {}).items():
             if path.startswith("/admin") or path == "/healthz":
                 continue
             for operation in operations.values():
                 operation.setdefault("parameters", []).insert(0, parameter)
+        doc.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
         app.openapi_schema = doc
         return doc
 
     app.openapi = openapi
-
-
-def settings_default(app: FastAPI) -> str:
-    return app.state.settings.default_sandbox
-

@@ -7,14 +7,14 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import Field
 
 from ..clock import parse_instant
-from ..deps import get_registry, require_admin
+from ..deps import SecuredRoute, get_registry, require_admin
 from ..domain.phone import normalize_phone
 from ..errors import ProblemError
 from ..sandbox import SandboxRegistry
 from ..store import outbox as outbox_store
 from .models import PROBLEM_RESPONSES, RequestModel, ResponseModel
 
-router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)],
+router = APIRouter(route_class=SecuredRoute, prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)],
                    responses=PROBLEM_RESPONSES)
 RegistryDep = Annotated[SandboxRegistry, Depends(get_registry)]
 

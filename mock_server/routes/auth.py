@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 from pydantic import Field
 
 from ..clock import iso
-from ..deps import CitizenDep, SandboxDep
+from ..deps import CitizenDep, SandboxDep, SecuredRoute
 from ..domain.access_token import sign_access_token
 from ..domain.id_number import validate_id_number
 from ..domain.masking import mask_id_number, mask_name, mask_phone
@@ -20,7 +20,7 @@ from ..sandbox import Sandbox
 from ..store import messages, otp, outbox, people, sessions
 from .models import PROBLEM_RESPONSES, RequestModel, ResponseModel
 
-router = APIRouter(tags=["auth"], responses=PROBLEM_RESPONSES)
+router = APIRouter(route_class=SecuredRoute, tags=["auth"], responses=PROBLEM_RESPONSES)
 
 
 # --- models ----------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from ..clock import SHANGHAI, iso
-from ..deps import IdempotencyKeyDep, VerifiedCitizenDep
+from ..deps import IdempotencyKeyDep, SecuredRoute, VerifiedCitizenDep
 from ..domain import fiscal_bill, payment_rules
 from ..domain.masking import mask_address, mask_name
 from ..domain.money import format_yuan
@@ -27,7 +27,7 @@ from ..store.db import IntegrityError, Row
 from .models import PROBLEM_RESPONSES, Problem, RequestModel, ResponseModel
 
 _PROBLEM = {"application/problem+json": {}}
-router = APIRouter(tags=["bills"], responses={
+router = APIRouter(route_class=SecuredRoute, tags=["bills"], responses={
     **PROBLEM_RESPONSES,
     403: {"model": Problem, "description": "Real-name level too low", "content": _PROBLEM},
 })

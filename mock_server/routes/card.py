@@ -11,10 +11,21 @@ from fastapi import APIRouter, Path, Query
 from pydantic import Field
 
 from ..clock import iso
-from ..deps import SandboxDep, VerifiedCitizenDep
-from ..domain.masking import mask_bank_card, mask_card_number, mask_id_number_strong, mask_name
+from ..deps import SandboxDep, SecuredRoute, VerifiedCitizenDep
+from ..domain.masking import (
+    mask_bank_card,
+    mask_card_number,
+    mask_id_number_strong,
+    mask_name,
+)
 from ..domain.pin_rules import PIN_LENGTH, pin_problem
-from ..domain.qr_payload import NUMERIC_CODE_LENGTH, QrPayloadError, numeric_code, parse_qr, sign_qr
+from ..domain.qr_payload import (
+    NUMERIC_CODE_LENGTH,
+    QrPayloadError,
+    numeric_code,
+    parse_qr,
+    sign_qr,
+)
 from ..errors import ProblemError
 from ..lockout import check_secret
 from ..sandbox import Sandbox
@@ -24,7 +35,7 @@ from ..store.db import IntegrityError, Row
 from .models import PROBLEM_RESPONSES, Problem, RequestModel, ResponseModel
 
 _PROBLEM = {"application/problem+json": {}}
-router = APIRouter(tags=["card"], responses={
+router = APIRouter(route_class=SecuredRoute, tags=["card"], responses={
     **PROBLEM_RESPONSES,
     403: {"model": Problem, "description": "Real-name level too low", "content": _PROBLEM},
     410: {"model": Problem, "description": "The code has expired", "content": _PROBLEM},

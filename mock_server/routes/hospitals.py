@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from ..clock import iso
-from ..deps import IdempotencyKeyDep, SandboxDep, VerifiedCitizenDep
+from ..deps import IdempotencyKeyDep, SandboxDep, SecuredRoute, VerifiedCitizenDep
 from ..domain import booking_rules as rules
 from ..domain.masking import mask_name
 from ..errors import ProblemError
@@ -24,7 +24,7 @@ from ..store.db import Database, Row
 from .models import PROBLEM_RESPONSES, Problem, RequestModel, ResponseModel
 
 _PROBLEM = {"application/problem+json": {}}
-router = APIRouter(tags=["hospitals"], responses={
+router = APIRouter(route_class=SecuredRoute, tags=["hospitals"], responses={
     **PROBLEM_RESPONSES,
     403: {"model": Problem, "description": "Real-name level too low, or booking banned after no-shows",
           "content": _PROBLEM},

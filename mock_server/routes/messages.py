@@ -5,12 +5,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from ..deps import CitizenDep
+from ..deps import CitizenDep, SecuredRoute
 from ..errors import ProblemError
 from ..store import messages
 from .models import PROBLEM_RESPONSES, ResponseModel
 
-router = APIRouter(tags=["messages"], responses=PROBLEM_RESPONSES)
+router = APIRouter(route_class=SecuredRoute, tags=["messages"], responses=PROBLEM_RESPONSES)
 
 
 class Message(ResponseModel):
