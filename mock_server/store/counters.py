@@ -5,11 +5,11 @@ from .db import Database
 
 
 def next_value(db: Database, name: str) -> int:
-    """The next value of counter ``name``; call inside a write transaction."""
+    """The next value of counter ``name``, in the caller's write transaction (or its own)."""
     with db.write():
-        db.execute(
+        row = db.one(
             "INSERT INTO counters (name, value) VALUES (?, 1) "
-            "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1",
+            "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
             (name,),
         )
-        return db.scalar("SELECT value FROM counters WHERE name = ?", (name,))
+        return row["value"]
