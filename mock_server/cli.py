@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -28,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where the demo sandbox's clock starts when it is created: 'now' (default) or an ISO instant")
     p.add_argument("--admin-key", default=None, help="key for the admin API (default: a random key, printed)")
     p.add_argument("--demo", action="store_true", help="print every SMS code as it is sent")
+    p.add_argument("--workers", type=int, default=1,
+                   help="worker processes sharing the SQLite files (default 1; 2 uses both cores of a 2-core box)")
     p.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     return p
 
@@ -44,16 +48,33 @@ def build(args: argparse.Namespace):
     settings = DEFAULT_SETTINGS
     db = args.db or default_db_path()
     db.parent.mkdir(parents=True, exist_ok=True)
-    registry = SandboxRegistry(db, settings, on_sms=sms_printer if args.demo else None)
+    registry = SandboxRegistry(db, settings, on_sms=sms_printer if args.demo else None, shared=args.workers > 1)
     registry.ensure(settings.default_sandbox, seed=args.seed, start=args.start)
     admin_key = args.admin_key or secrets.token_urlsafe(18)
     return registry, create_app(registry, settings, admin_key=admin_key), admin_key
+
+
+WORKER_ENV = "ZHELIBAN_MOCK_WORKER"
+
+
+def worker_app():
+    """The app of one worker process of ``--workers N`` (uvicorn calls this factory in each child)."""
+    from .app import create_app
+    from .sandbox import SandboxRegistry
+
+    options = json.loads(os.environ[WORKER_ENV])
+    registry = SandboxRegistry(Path(options["db"]), DEFAULT_SETTINGS,
+                               on_sms=sms_printer if options["demo"] else None, shared=True)
+    return create_app(registry, DEFAULT_SETTINGS, admin_key=options["admin_key"])
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if not 0 <= args.port <= 65535:
         print("zheliban-mock: --port must be 0-65535", file=sys.stderr)
+        return 2
+    if not 1 <= args.workers <= 64:
+        print("zheliban-mock: --workers must be 1-64", file=sys.stderr)
         return 2
     import socket
 
@@ -77,10 +98,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  demo sandbox: {registry.db_path} (seed {registry.get('demo').seed})", flush=True)
     print(f"  admin key: {admin_key}", flush=True)
     print(f"  API docs: http://{shown}:{port}/docs", flush=True)
-    config = uvicorn.Config(app, log_level=args.log_level, access_log=False, lifespan="off")
-    server = uvicorn.Server(config)
     try:
-        server.run(sockets=[sock])
+        if args.workers > 1:
+            from uvicorn.supervisors import Multiprocess
+
+            registry.close()  # each worker opens its own connections
+            os.environ[WORKER_ENV] = json.dumps({"db": str(registry.db_path), "admin_key": admin_key, "demo": args.demo})
+            config = uvicorn.Config("mock_server.cli:worker_app", factory=True, workers=args.workers,
+                                    log_level=args.log_level, access_log=False, lifespan="off")
+            Multiprocess(config, sockets=[sock]).run()
+        else:
+            config = uvicorn.Config(app, log_level=args.log_level, access_log=False, lifespan="off")
+            uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:
         pass
     finally:

@@ -48,6 +48,7 @@ class SandboxClock:
             meta.put(self._db, "clock_virtual", repr(self._virtual))
             meta.put(self._db, "clock_wall", repr(self._wall))
             meta.put(self._db, "clock_frozen", "1" if self._frozen else "0")
+            meta.bump_version(self._db)
 
     # --- reading --------------------------------------------------------------------------------
     def epoch(self) -> float:

@@ -42,6 +42,7 @@ class Sandbox:
     secret: bytes = field(init=False)
     on_sms: SmsListener | None = None
     journal: object | None = None
+    inode: int = 0
 
     def __post_init__(self) -> None:
         self.clock = SandboxClock(self.db)
@@ -50,6 +51,16 @@ class Sandbox:
     def load_meta(self) -> None:
         self.clock.reload()
         self.secret = bytes.fromhex(meta.get(self.db, "secret", "") or "")
+        self._meta_version = meta.get(self.db, "meta_version")
+        self._data_version = self.db.data_version()
+
+    def refresh(self) -> None:
+        """Pick up a clock or reset made by another worker process (cheap when nothing changed)."""
+        version = self.db.data_version()
+        if version != self._data_version:
+            self._data_version = version
+            if meta.get(self.db, "meta_version") != self._meta_version:
+                self.load_meta()
 
     @property
     def seed(self) -> int:
@@ -73,7 +84,10 @@ def resolve_start(start: str | None, settings: Settings) -> datetime:
 
 
 class SandboxRegistry:
-    def __init__(self, db_path: str | Path, settings: Settings, *, on_sms: SmsListener | None = None) -> None:
+    def __init__(self, db_path: str | Path, settings: Settings, *, on_sms: SmsListener | None = None,
+                 shared: bool = False) -> None:
+        """``shared``: several worker processes serve these files (``zheliban-mock --workers N``)."""
+        self.shared = shared
         self.db_path = Path(db_path)
         self.settings = settings
         self.on_sms = on_sms
@@ -121,15 +135,18 @@ class SandboxRegistry:
             meta.put(sandbox.db, "clock_virtual", repr(start.timestamp()))
             meta.put(sandbox.db, "clock_wall", repr(wall_seconds()))
             meta.put(sandbox.db, "clock_frozen", "0")
+            meta.bump_version(sandbox.db)
         sandbox.load_meta()
 
     # --- lifecycle ------------------------------------------------------------------------------
     def _open(self, sandbox_id: str) -> Sandbox:
         path = self.path_of(sandbox_id)
         path.parent.mkdir(parents=True, exist_ok=True)
-        db = Database(path)
+        db = Database(path, shared=self.shared)
         migrate(db)
-        return Sandbox(sandbox_id, db, self.settings, on_sms=self.on_sms)
+        sandbox = Sandbox(sandbox_id, db, self.settings, on_sms=self.on_sms)
+        sandbox.inode = os.stat(path).st_ino
+        return sandbox
 
     def _is_seeded(self, sandbox: Sandbox) -> bool:
         return meta.get(sandbox.db, "secret") is not None
@@ -137,7 +154,11 @@ class SandboxRegistry:
     def get(self, sandbox_id: str) -> Sandbox:
         sandbox = self._sandboxes.get(sandbox_id)
         if sandbox is not None:
-            return sandbox
+            if self.shared:
+                sandbox = self._still_there(sandbox)
+            if sandbox is not None:
+                sandbox.refresh()
+                return sandbox
         self.check_id(sandbox_id)
         with self._lock:
             sandbox = self._sandboxes.get(sandbox_id)
@@ -150,6 +171,19 @@ class SandboxRegistry:
                     raise ProblemError("SANDBOX_NOT_FOUND", f"No sandbox is called {sandbox_id!r}")
                 self._sandboxes[sandbox_id] = sandbox
             return sandbox
+
+    def _still_there(self, sandbox: Sandbox) -> Sandbox | None:
+        """Another worker may have deleted (and re-created) the sandbox's file: forget a stale one."""
+        try:
+            if os.stat(self.path_of(sandbox.id)).st_ino == sandbox.inode:
+                return sandbox
+        except FileNotFoundError:
+            pass
+        with self._lock:
+            if self._sandboxes.get(sandbox.id) is sandbox:
+                del self._sandboxes[sandbox.id]
+                sandbox.db.close()
+        return None
 
     def ensure(self, sandbox_id: str, *, seed: int, start: str | None) -> Sandbox:
         """Open the sandbox, creating and seeding it if its file is new (server start-up)."""
@@ -191,7 +225,7 @@ class SandboxRegistry:
             self._sandboxes.pop(sandbox_id, None)
             sandbox.db.close()
             path = self.path_of(sandbox_id)
-            for suffix in ("", "-wal", "-shm"):
+            for suffix in ("", "-wal", "-shm", ".lock"):
                 try:
                     os.remove(str(path) + suffix)
                 except FileNotFoundError:

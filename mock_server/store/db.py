@@ -7,6 +7,8 @@ into the driver's style here, in one place).
 """
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -23,8 +25,12 @@ def _dict_row(cursor: sqlite3.Cursor, row: tuple) -> Row:
 class Database:
     """A connection to one SQLite file, shared by the requests of one process."""
 
-    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 10_000) -> None:
+    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 10_000, shared: bool = False) -> None:
+        """``shared``: other processes write to the same file (``zheliban-mock --workers N``). Their
+        writers then queue on an advisory file lock, which wakes the next writer at once, instead of
+        SQLite's busy handler, which sleeps in steps of milliseconds."""
         self.path = str(path)
+        self._lock_fd = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT, 0o600) if shared else None
         self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self.conn.row_factory = _dict_row
         if self.path != ":memory:":
@@ -50,17 +56,23 @@ class Database:
                 finally:
                     self._depth -= 1
                 return
-            self.conn.execute("BEGIN IMMEDIATE")
-            self._depth = 1
+            if self._lock_fd is not None:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
             try:
-                yield self
-            except BaseException:
-                self._depth = 0
-                self.conn.execute("ROLLBACK")
-                raise
-            else:
-                self._depth = 0
-                self.conn.execute("COMMIT")
+                self.conn.execute("BEGIN IMMEDIATE")
+                self._depth = 1
+                try:
+                    yield self
+                except BaseException:
+                    self._depth = 0
+                    self.conn.execute("ROLLBACK")
+                    raise
+                else:
+                    self._depth = 0
+                    self.conn.execute("COMMIT")
+            finally:
+                if self._lock_fd is not None:
+                    fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     @contextmanager
     def read(self) -> Iterator["Database"]:
@@ -110,9 +122,17 @@ class Database:
         with self._lock, source._lock:
             source.conn.backup(self.conn)
 
+    def data_version(self) -> int:
+        """Changes whenever another connection commits to this database."""
+        with self._lock:
+            return self.conn.execute("PRAGMA data_version").fetchone()["data_version"]
+
     def close(self) -> None:
         with self._lock:
             self.conn.close()
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)
+                self._lock_fd = None
 
 
 def is_constraint_error(exc: BaseException) -> bool:

@@ -20,3 +20,12 @@ def put(db: Database, key: str, value: str) -> None:
 
 def all_items(db: Database) -> dict[str, str]:
     return {r["key"]: r["value"] for r in db.all("SELECT key, value FROM meta")}
+
+
+def bump_version(db: Database) -> str:
+    """Mark the sandbox's facts (clock, secret, seed) changed, for the other worker processes."""
+    import secrets
+
+    value = secrets.token_hex(8)
+    put(db, "meta_version", value)
+    return value

@@ -108,3 +108,41 @@ async def test_one_payment_retried_from_twenty_tasks_charges_once(live_server, s
                          headers={**auth, "Idempotency-Key": "another-key-0002"})
         assert r.status_code == 409 and r.json()["code"] == "BILL_ALREADY_PAID"
         assert len((await c.get("/api/v1/payments", headers=auth)).json()["items"]) == 1
+
+
+def test_two_worker_processes_share_clock_data_and_capacity(tmp_path):
+    """`--workers 2`: both processes see one clock and one database; a race still books once."""
+    from tests.conftest import LiveServer
+
+    server = LiveServer(tmp_path / "two.sqlite", "--workers", "2").start()
+    try:
+        url = server.url
+        r = httpx.post(f"{url}/admin/sandboxes/demo/clock/advance", json={"seconds": 3600}, headers=ADMIN)
+        assert r.json()["now"].startswith("2026-06-15T10:00")
+        # many requests over fresh connections land on both workers: every one sees the moved clock
+        seen = {httpx.get(f"{url}/api/v1/clock", headers={"Connection": "close"}).json()["now"][:13] for _ in range(20)}
+        assert seen == {"2026-06-15T10"}
+
+        async def race() -> list[httpx.Response]:
+            async with httpx.AsyncClient(base_url=url, timeout=30) as c:
+                tokens = []
+                for phone in ("13705719050", "13805710002"):
+                    r = await c.post("/api/v1/auth/login/password", json={"account": phone, "password": DEMO_PASSWORD})
+                    tokens.append(r.json()["access_token"])
+                day = "2026-06-17"
+                schedule = (await c.get("/api/v1/departments/H03D04/schedule", params={"date": day})).json()
+                window = next(w["id"] for d in schedule["doctors"] for s in d["sessions"] for w in s["windows"]
+                              if w["capacity"] == 1 and w["remaining"] == 1)
+                # new connections each time, so that both workers take part
+                async def book(i: int):
+                    async with httpx.AsyncClient(base_url=url, timeout=30) as one:
+                        return await one.post("/api/v1/appointments", json={"window_id": window},
+                                              headers={"Authorization": f"Bearer {tokens[i % 2]}",
+                                                       "Idempotency-Key": f"two-workers-{i:03d}"})
+                return await asyncio.gather(*(book(i) for i in range(20)))
+
+        results = asyncio.run(race())
+        assert sum(r.status_code == 201 for r in results) == 1
+        assert all(r.status_code in (201, 409) for r in results)
+    finally:
+        server.stop()
