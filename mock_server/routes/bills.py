@@ -21,7 +21,7 @@ from ..lockout import check_secret
 from ..sandbox import Sandbox
 from ..settings import Settings
 from ..store import bills as bill_store
-from ..store import counters, idempotency, messages, people
+from ..store import idempotency, messages, people
 from ..store import payments as payment_store
 from ..store.db import IntegrityError, Row
 from .models import PROBLEM_RESPONSES, Problem, RequestModel, ResponseModel
@@ -46,6 +46,7 @@ PAY_PIN = "pay_pin"
 MESSAGE_KIND = "payment"
 MESSAGE_TITLE = "缴费成功"
 QUERY_MAX_LENGTH = 50
+KEY_REUSED_DETAIL = "This Idempotency-Key was used with a different request; use a new key"  # as idempotency.find
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 BillStatusFilter = Literal["unpaid", "paid", "all"]
@@ -276,14 +277,26 @@ _PAYMENT_FIELDS = ("id", "bill_id", "payer_id", "status", "channel", "amount_fen
 
 
 def _payment_view(sandbox: Sandbox, payment: Row, viewer_id: str) -> dict:
-    """The full payment, as a JSON-ready dict (what the create route answers and replays)."""
+    """The full payment of a stored row, read with its receipt and bill (the route validates it)."""
     db = sandbox.db
     receipt = payment_store.receipt(db, payment["id"])
     view = {k: payment[k] for k in _PAYMENT_FIELDS}
     view["bill"] = _bill_view(bill_store.get(db, payment["bill_id"]), viewer_id, sandbox.clock.today(),
                               sandbox.settings)
     view["receipt"] = _receipt_view(receipt) if receipt else None
-    return Payment.model_validate(view).model_dump(mode="json")
+    return view
+
+
+def _new_payment_view(payment: Row, bill: Row, receipt: Row, viewer_id: str, today: date, s: Settings) -> dict:
+    """A payment just made, as JSON-ready data in the field order of ``Payment``: the same JSON as
+    ``_payment_view`` over the rows re-read, built from the rows in hand (bills are immutable but
+    for the settlement, which is written here)."""
+    view = {k: payment[k] for k in _PAYMENT_FIELDS}
+    view["bill"] = _bill_view({**bill, "status": "paid", "paid_payment_id": payment["id"],
+                               "paid_by": payment["citizen_id"], "paid_late_fee_fen": payment["late_fee_fen"],
+                               "paid_at": payment["completed_at"]}, viewer_id, today, s)
+    view["receipt"] = _receipt_view(receipt)
+    return view
 
 
 def _payment_list_item(row: Row) -> dict:
@@ -298,9 +311,26 @@ def _payment_list_item(row: Row) -> dict:
 
 
 # --- helpers ---------------------------------------------------------------------------------------
+class _Replay(Exception):
+    """Raised in the payment's transaction (rolling it back) when the result under its key is stored."""
+
+    def __init__(self, status_code: int, body: dict) -> None:
+        super().__init__(status_code)
+        self.status_code = status_code
+        self.body = body
+
+
+def _replay_if_stored(db, citizen_id: str, key: str, body_hash: str) -> None:
+    """Inside the payment's transaction, once its bill turned out settled: if the same request finished
+    while this one checked the PIN, raise ``_Replay`` with its result; a key taken by another request
+    is refused (IDEMPOTENCY_KEY_REUSED); else return."""
+    stored = idempotency.find(db, citizen_id, key, PAYMENT_SCOPE, body_hash)
+    if stored is not None:
+        raise _Replay(*stored)
+
+
 def _visible_bill(citizen, bill_id: str) -> Row:
-    db = citizen.sandbox.db
-    row = bill_store.get_visible(db, citizen.id, people.people_of(db, citizen.id), bill_id)
+    row = bill_store.get_visible(citizen.sandbox.db, citizen.id, bill_id)
     if row is None:
         raise ProblemError("BILL_NOT_FOUND", "No such bill among yours and your family's")
     return row
@@ -350,11 +380,10 @@ async def list_bills(
 ):
     sandbox = citizen.sandbox
     db = sandbox.db
-    people_ids = people.people_of(db, citizen.id)
-    if person_id is not None and person_id not in people_ids:
+    if person_id is not None and not people.may_act_for(db, citizen.id, person_id):
         raise ProblemError("PERSON_NOT_FOUND", f"No person {person_id!r} among you and your family")
-    rows = bill_store.list_visible(db, citizen.id, people_ids, status=None if status == "all" else status,
-                                   family=family, person_id=person_id)
+    rows = bill_store.list_visible(db, citizen.id, status=None if status == "all" else status, family=family,
+                                   person_id=person_id)
     today = sandbox.clock.today()
     items = [_bill_view(r, citizen.id, today, sandbox.settings) for r in rows]
     return {"items": items, "totals": _totals(items)}
@@ -453,32 +482,41 @@ async def create_payment(body: PaymentCreate, citizen: VerifiedCitizenDep, key: 
     _check_pay_pin(sandbox, citizen.row, body.pin)
 
     now_iso = iso(now)
-    with db.write():
-        stored = idempotency.find(db, citizen.id, key, PAYMENT_SCOPE, body_hash)
-        if stored is not None:  # the same request finished while this one checked the PIN
-            return JSONResponse(stored[1], status_code=stored[0])
-        payment_id = f"{PAYMENT_ID_PREFIX}{counters.next_value(db, PAYMENT_COUNTER):0{PAYMENT_ID_DIGITS}d}"
-        if not bill_store.mark_paid(db, bill["id"], payment_id):
-            raise ProblemError("BILL_ALREADY_PAID", f"Bill {bill['id']} is paid already")
-        try:
-            payment_store.record_succeeded(
-                db, payment_id=payment_id, citizen_id=citizen.id, bill_id=bill["id"], payer_id=bill["citizen_id"],
-                amount_fen=charge.amount_fen, owed_fen=charge.owed_fen, late_fee_fen=charge.late_fee_fen,
-                prepaid_fen=charge.prepaid_fen, channel=PAYMENT_CHANNEL, now_iso=now_iso)
-        except IntegrityError:  # payments_one_success_per_bill: the database's own guard
-            raise ProblemError("BILL_ALREADY_PAID", f"Bill {bill['id']} is paid already") from None
-        if charge.prepaid_fen and not bill_store.add_prepaid(db, bill["provider_id"], bill["account_number"],
-                                                             charge.prepaid_fen):
-            raise ProblemError("AMOUNT_MUST_BE_EXACT", "This bill has no account to keep a surplus on",
-                               due_fen=due.total_fen(bill["amount_fen"]))
-        receipt = fiscal_bill.make_receipt(
-            secret=sandbox.secret, sequence=counters.next_value(db, RECEIPT_COUNTER), issued_at=now_iso,
-            amount_fen=charge.amount_fen, payer_name=bill["payer_name"], agency=bill["agency"], item=bill["item"])
-        payment_store.add_receipt(db, payment_id, receipt)
-        messages.post(db, citizen.id, MESSAGE_KIND, MESSAGE_TITLE, _payment_message(bill, charge, receipt), now_iso,
-                      ref_type="payment", ref_id=payment_id)
-        response = _payment_view(sandbox, payment_store.get_for(db, citizen.id, payment_id), citizen.id)
-        idempotency.store(db, citizen.id, key, PAYMENT_SCOPE, body_hash, 201, response, now_iso)
+    # A request with this key that finished while this one checked the PIN is not looked for up front:
+    # the bill's conditional update or the key's primary key refuses this one, and then it is answered.
+    try:
+        with db.write():
+            payment_seq, receipt_seq = payment_store.next_numbers(db, PAYMENT_COUNTER, RECEIPT_COUNTER)
+            payment_id = f"{PAYMENT_ID_PREFIX}{payment_seq:0{PAYMENT_ID_DIGITS}d}"
+            if not bill_store.mark_paid(db, bill["id"], payment_id):
+                _replay_if_stored(db, citizen.id, key, body_hash)
+                raise ProblemError("BILL_ALREADY_PAID", f"Bill {bill['id']} is paid already")
+            try:
+                payment = payment_store.record_succeeded(
+                    db, payment_id=payment_id, citizen_id=citizen.id, bill_id=bill["id"], payer_id=bill["citizen_id"],
+                    amount_fen=charge.amount_fen, owed_fen=charge.owed_fen, late_fee_fen=charge.late_fee_fen,
+                    prepaid_fen=charge.prepaid_fen, channel=PAYMENT_CHANNEL, now_iso=now_iso)
+            except IntegrityError:  # payments_one_success_per_bill: the database's own guard
+                raise ProblemError("BILL_ALREADY_PAID", f"Bill {bill['id']} is paid already") from None
+            if charge.prepaid_fen and not bill_store.add_prepaid(db, bill["provider_id"], bill["account_number"],
+                                                                 charge.prepaid_fen):
+                raise ProblemError("AMOUNT_MUST_BE_EXACT", "This bill has no account to keep a surplus on",
+                                   due_fen=due.total_fen(bill["amount_fen"]))
+            receipt = payment_store.add_receipt(db, payment_id, fiscal_bill.make_receipt(
+                secret=sandbox.secret, sequence=receipt_seq, issued_at=now_iso, amount_fen=charge.amount_fen,
+                payer_name=bill["payer_name"], agency=bill["agency"], item=bill["item"]))
+            messages.post(db, citizen.id, MESSAGE_KIND, MESSAGE_TITLE, _payment_message(bill, charge, receipt),
+                          now_iso, ref_type="payment", ref_id=payment_id)
+            response = _new_payment_view(payment, bill, receipt, citizen.id, today, s)
+            try:
+                idempotency.store(db, citizen.id, key, PAYMENT_SCOPE, body_hash, 201, response, now_iso)
+            except IntegrityError:  # the key's primary key: another request took it while this one checked
+                # the PIN. Not this request: its result would have settled this bill first (mark_paid above
+                # refused). Answered without another statement (PostgreSQL refuses any in a failed
+                # transaction); the rollback undoes this attempt.
+                raise ProblemError("IDEMPOTENCY_KEY_REUSED", KEY_REUSED_DETAIL) from None
+    except _Replay as replay:  # rolled back: nothing of this attempt is kept, not even its numbers
+        return JSONResponse(replay.body, status_code=replay.status_code)
     return JSONResponse(response, status_code=201)
 
 

@@ -35,5 +35,9 @@ def record_failure(db: Database, citizen_id: str, kind: str, now_iso: str, windo
 
 
 def clear_failures(db: Database, citizen_id: str, kind: str) -> None:
+    """Forget the failed entries after a right one (no write at all when there were none)."""
+    if db.one("SELECT 1 AS x FROM credential_failures WHERE citizen_id = ? AND kind = ? LIMIT 1",
+              (citizen_id, kind)) is None:
+        return
     with db.write():
         db.execute("DELETE FROM credential_failures WHERE citizen_id = ? AND kind = ?", (citizen_id, kind))

@@ -20,25 +20,44 @@ _BILL_SUMMARY = (
 )
 
 
+_COLUMNS = ("id", "citizen_id", "bill_id", "payer_id", "amount_fen", "owed_fen", "late_fee_fen", "prepaid_fen",
+            "status", "channel", "created_at", "completed_at")
+_INSERT = f"INSERT INTO payments ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
+
+
 def _insert(db: Database, *, payment_id: str, citizen_id: str, bill_id: str, payer_id: str, amount_fen: int,
             owed_fen: int, late_fee_fen: int, prepaid_fen: int, status: str, channel: str, created_at: str,
-            completed_at: str | None) -> None:
+            completed_at: str | None) -> Row:
+    row = {"id": payment_id, "citizen_id": citizen_id, "bill_id": bill_id, "payer_id": payer_id,
+           "amount_fen": amount_fen, "owed_fen": owed_fen, "late_fee_fen": late_fee_fen, "prepaid_fen": prepaid_fen,
+           "status": status, "channel": channel, "created_at": created_at, "completed_at": completed_at}
     with db.write():
-        db.execute(
-            "INSERT INTO payments (id, citizen_id, bill_id, payer_id, amount_fen, owed_fen, late_fee_fen, prepaid_fen, "
-            "status, channel, created_at, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (payment_id, citizen_id, bill_id, payer_id, amount_fen, owed_fen, late_fee_fen, prepaid_fen, status,
-             channel, created_at, completed_at))
+        db.execute(_INSERT, tuple(row.values()))
+    return row
+
+
+def next_numbers(db: Database, payment_counter: str, receipt_counter: str) -> tuple[int, int]:
+    """The next values of the payment counter and the receipt counter, bumped in one statement (the
+    ``counters.next_value`` rule for two names). Call in the payment's write transaction: a rollback
+    gives both numbers back."""
+    with db.write():
+        rows = db.all(
+            "INSERT INTO counters (name, value) VALUES (?, 1), (?, 1) "
+            "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING name, value",
+            (payment_counter, receipt_counter))
+    values = {r["name"]: r["value"] for r in rows}
+    return values[payment_counter], values[receipt_counter]
 
 
 def record_succeeded(db: Database, *, payment_id: str, citizen_id: str, bill_id: str, payer_id: str,
                      amount_fen: int, owed_fen: int, late_fee_fen: int, prepaid_fen: int, channel: str,
-                     now_iso: str) -> None:
-    """A payment the channel accepted. Call in the transaction that settles the bill: a second
-    success for the same bill violates ``payments_one_success_per_bill`` (IntegrityError)."""
-    _insert(db, payment_id=payment_id, citizen_id=citizen_id, bill_id=bill_id, payer_id=payer_id,
-            amount_fen=amount_fen, owed_fen=owed_fen, late_fee_fen=late_fee_fen, prepaid_fen=prepaid_fen,
-            status=SUCCEEDED, channel=channel, created_at=now_iso, completed_at=now_iso)
+                     now_iso: str) -> Row:
+    """A payment the channel accepted; answers the row as stored. Call in the transaction that
+    settles the bill: a second success for the same bill violates ``payments_one_success_per_bill``
+    (IntegrityError)."""
+    return _insert(db, payment_id=payment_id, citizen_id=citizen_id, bill_id=bill_id, payer_id=payer_id,
+                   amount_fen=amount_fen, owed_fen=owed_fen, late_fee_fen=late_fee_fen, prepaid_fen=prepaid_fen,
+                   status=SUCCEEDED, channel=channel, created_at=now_iso, completed_at=now_iso)
 
 
 def record_failed_attempt(db: Database, *, payment_id: str, citizen_id: str, bill_id: str, payer_id: str,
@@ -51,15 +70,19 @@ def record_failed_attempt(db: Database, *, payment_id: str, citizen_id: str, bil
             status=FAILED, channel=channel, created_at=created_at, completed_at=now_iso)
 
 
-def add_receipt(db: Database, payment_id: str, receipt: dict) -> None:
-    """Store the fiscal e-bill of a successful payment (fields of ``domain.fiscal_bill.make_receipt``)."""
+_RECEIPT_COLUMNS = ("payment_id", "bill_code", "bill_number", "check_code", "issued_at", "amount_fen",
+                    "amount_in_words", "payer_name", "agency", "item")
+_INSERT_RECEIPT = (f"INSERT INTO receipts ({', '.join(_RECEIPT_COLUMNS)}) "
+                   f"VALUES ({', '.join('?' for _ in _RECEIPT_COLUMNS)})")
+
+
+def add_receipt(db: Database, payment_id: str, receipt: dict) -> Row:
+    """Store the fiscal e-bill of a successful payment (fields of ``domain.fiscal_bill.make_receipt``);
+    answers the row as stored."""
+    row = {"payment_id": payment_id, **{k: receipt[k] for k in _RECEIPT_COLUMNS[1:]}}
     with db.write():
-        db.execute(
-            "INSERT INTO receipts (payment_id, bill_code, bill_number, check_code, issued_at, amount_fen, "
-            "amount_in_words, payer_name, agency, item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (payment_id, receipt["bill_code"], receipt["bill_number"], receipt["check_code"], receipt["issued_at"],
-             receipt["amount_fen"], receipt["amount_in_words"], receipt["payer_name"], receipt["agency"],
-             receipt["item"]))
+        db.execute(_INSERT_RECEIPT, tuple(row.values()))
+    return row
 
 
 def get_for(db: Database, citizen_id: str, payment_id: str) -> Row | None:
