@@ -11,8 +11,9 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import Field
+from pydantic_core import to_json
 
 from ..clock import iso
 from ..deps import IdempotencyKeyDep, SandboxDep, SecuredRoute, VerifiedCitizenDep
@@ -254,10 +255,11 @@ def _patient(row: Row) -> dict:
     return {"id": row["patient_id"], "name": mask_name(row["patient_name"]), "relation": relation}
 
 
-def appointment_view(row: Row, settings, now: datetime) -> dict:
-    """The wire form of an appointment row from ``store.appointments.get``."""
+def appointment_body(row: Row, settings, now: datetime) -> dict:
+    """The wire form of an appointment row (``store.appointments.get`` or ``book_detail``) as plain
+    JSON types, in the ``Appointment`` model's field order."""
     day = date.fromisoformat(row["date"])
-    return Appointment.model_validate({
+    return {
         "id": row["id"],
         "booking_number": row["booking_number"],
         "queue_number": row["queue_number"],
@@ -283,7 +285,12 @@ def appointment_view(row: Row, settings, now: datetime) -> dict:
         "from_waitlist": bool(row["from_waitlist"]),
         "created_at": row["created_at"],
         "cancelled_at": row["cancelled_at"],
-    }).model_dump()
+    }
+
+
+def appointment_view(row: Row, settings, now: datetime) -> dict:
+    """The wire form of an appointment row from ``store.appointments.get``, checked by the model."""
+    return Appointment.model_validate(appointment_body(row, settings, now)).model_dump()
 
 
 def waitlist_view(row: Row) -> dict:
@@ -331,6 +338,12 @@ def _day_or_refuse(text: str, today: date) -> date:
     if abs((day - today).days) > SCHEDULE_MAX_DAYS_AWAY:
         raise ProblemError("VALIDATION_FAILED", f"date: choose a day within {SCHEDULE_MAX_DAYS_AWAY} days of today")
     return day
+
+
+def _json_response(body: dict, status_code: int = 200) -> Response:
+    """``body`` as FastAPI would send it for a response model (compact UTF-8 JSON from pydantic's
+    serializer), for a hot route whose body is built in the model's exact shape: no second validation."""
+    return Response(to_json(body), status_code=status_code, media_type="application/json")
 
 
 def _department_or_404(db: Database, department_id: str) -> Row:
@@ -413,38 +426,49 @@ async def department_schedule(
     day_text: Annotated[str | None, Query(alias="date", max_length=20,
                                           description="YYYY-MM-DD; default tomorrow")] = None,
 ):
-    db, settings = sandbox.db, sandbox.settings
+    settings = sandbox.settings
     now = sandbox.clock.now()
     day = _day_or_refuse(day_text, now.date()) if day_text is not None else \
         now.date() + timedelta(days=settings.booking_min_days_ahead)
-    _department_or_404(db, department_id)
+    day_iso = day.isoformat()
+    tables = hospitals.schedule_tables(sandbox.db, department_id, day_iso)
+    if tables is None:
+        raise ProblemError("DEPARTMENT_NOT_FOUND", "No department has this id")
+    sessions, window_rows = tables
+    # Windows grouped by session, in order: [total, remaining, [window, ...]].
+    by_session: dict[str, list] = {}
+    for session_id, window_id, starts_at, ends_at, capacity, booked in window_rows:
+        group = by_session.get(session_id)
+        if group is None:
+            group = by_session[session_id] = [0, 0, []]
+        remaining = capacity - booked
+        group[0] += capacity
+        group[1] += remaining
+        group[2].append({"id": window_id, "starts_at": starts_at, "ends_at": ends_at, "capacity": capacity,
+                         "remaining": remaining})
     doctors: list[dict] = []
-    by_doctor: dict[str, dict] = {}
-    by_session: dict[str, dict] = {}
-    for r in hospitals.schedule_rows(db, department_id, day.isoformat()):
-        entry = by_doctor.get(r["doctor_id"])
-        if entry is None:
-            entry = {"doctor": {"id": r["doctor_id"], "name": r["doctor_name"], "title": r["doctor_title"],
-                                "specialty": r["specialty"], "fee_fen": r["fee_fen"]}, "sessions": []}
-            by_doctor[r["doctor_id"]] = entry
+    entry: dict | None = None
+    for session_id, period, doctor_id, name, title, specialty, fee_fen, waiting in sessions:
+        group = by_session.get(session_id)
+        if group is None:  # a session without windows is not shown
+            continue
+        if entry is None or entry["doctor"]["id"] != doctor_id:  # sessions come ordered by doctor
+            entry = {"doctor": {"id": doctor_id, "name": name, "title": title, "specialty": specialty,
+                                "fee_fen": fee_fen}, "sessions": []}
             doctors.append(entry)
-        session = by_session.get(r["session_id"])
-        if session is None:
-            session = {"id": r["session_id"], "period": r["period"], "period_label": rules.period_label(r["period"]),
-                       "total": 0, "remaining": 0, "full": True, "waiting": r["waiting"], "windows": []}
-            by_session[r["session_id"]] = session
-            entry["sessions"].append(session)
-        remaining = r["capacity"] - r["booked"]
-        session["total"] += r["capacity"]
-        session["remaining"] += remaining
-        session["full"] = session["remaining"] <= 0
-        session["windows"].append({"id": r["window_id"], "starts_at": r["starts_at"], "ends_at": r["ends_at"],
-                                   "capacity": r["capacity"], "remaining": remaining})
+        total, remaining, windows = group
+        entry["sessions"].append({"id": session_id, "period": period, "period_label": rules.period_label(period),
+                                  "total": total, "remaining": remaining, "full": remaining <= 0,
+                                  "waiting": waiting, "windows": windows})
     in_range = rules.in_range(day, now, settings)
     released = rules.is_released(day, now, settings)
-    return {"department_id": department_id, "date": day.isoformat(), "weekday": rules.weekday_number(day),
-            "weekday_label": rules.weekday_label(day), "in_range": in_range, "released": released,
-            "opens_at": iso(rules.opens_at(day, settings)), "bookable": in_range and released, "doctors": doctors}
+    # The body is already the ``Schedule`` model's shape (fields in its order, plain JSON types): it goes
+    # out as JSON directly, without FastAPI validating the nested model again (``response_model`` still
+    # documents it).
+    return _json_response({
+        "department_id": department_id, "date": day_iso, "weekday": rules.weekday_number(day),
+        "weekday_label": rules.weekday_label(day), "in_range": in_range, "released": released,
+        "opens_at": iso(rules.opens_at(day, settings)), "bookable": in_range and released, "doctors": doctors})
 
 
 # --- routes: appointments --------------------------------------------------------------------------
@@ -461,14 +485,14 @@ async def create_appointment(body: AppointmentCreate, citizen: VerifiedCitizenDe
         if replay is not None:
             status_code, stored = replay
             return JSONResponse(stored, status_code=status_code, headers={"Idempotent-Replayed": "true"})
-        appointment_id = appointments.book(db, citizen_id=citizen.id, patient_id=body.patient_id or citizen.id,
-                                           window_id=body.window_id, now=now, settings=settings)
-        row = appointments.get(db, appointment_id)
-        view = appointment_view(row, settings, now)
+        row = appointments.book_detail(db, citizen_id=citizen.id, patient_id=body.patient_id or citizen.id,
+                                       window_id=body.window_id, now=now, settings=settings)
+        view = appointment_body(row, settings, now)
         messages.post(db, citizen.id, "booking", "预约成功", _booking_text(row), now_iso,
-                      ref_type="appointment", ref_id=appointment_id)
+                      ref_type="appointment", ref_id=row["id"])
         idempotency.store(db, citizen.id, key, BOOKING_SCOPE, body_hash, 201, view, now_iso)
-    return view
+    # ``view`` has the ``Appointment`` model's exact shape: sent as FastAPI would, without a second validation.
+    return _json_response(view, 201)
 
 
 @router.get("/appointments", response_model=AppointmentList, summary="My appointments (for me and my family)")

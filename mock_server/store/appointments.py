@@ -80,15 +80,6 @@ def settle_appointment(db: Database, appointment_id: str, now_iso: str) -> int:
     return _settle(db, "id", appointment_id, now_iso)
 
 
-def no_show_ends(db: Database, patient_id: str, since_day: str) -> list[datetime]:
-    """When the patient's no-shows happened (their windows' ends), from ``since_day`` on."""
-    rows = db.all(
-        "SELECT w.ends_at FROM appointments a JOIN time_windows w ON w.id = a.window_id "
-        "WHERE a.patient_id = ? AND a.date >= ? AND a.status = 'no_show' ORDER BY w.ends_at",
-        (patient_id, since_day))
-    return [datetime.fromisoformat(r["ends_at"]) for r in rows]
-
-
 # --- eligibility -----------------------------------------------------------------------------------
 def live_in_department(db: Database, patient_id: str, department_id: str, day: str) -> int:
     return db.scalar(
@@ -97,16 +88,45 @@ def live_in_department(db: Database, patient_id: str, department_id: str, day: s
         (patient_id, department_id, day))
 
 
+# What eligibility needs of the patient's appointments, in one read: their no-shows since a day, those a
+# settlement would turn into no-shows now (flagged: ``ended``), and their live ones in the department
+# that day. The ``ended`` test is ``_SETTLE``'s condition, so the settlement runs only when it has work.
+_HISTORY = (
+    "SELECT a.status, a.department_id, a.date, w.ends_at, "
+    "CASE WHEN a.status = 'booked' AND a.date <= ? AND w.ends_at <= ? THEN 1 ELSE 0 END AS ended "
+    "FROM appointments a JOIN time_windows w ON w.id = a.window_id "
+    "WHERE a.patient_id = ? AND ((a.status = 'no_show' AND a.date >= ?) "
+    "OR (a.status = 'booked' AND a.date <= ? AND w.ends_at <= ?) "
+    "OR (a.department_id = ? AND a.date = ? AND a.status <> 'cancelled'))"
+)
+
+
 def check_eligible(db: Database, patient_id: str, department_id: str, day: date, now: datetime,
                    settings) -> None:
     """Refuse a patient who may not book (or wait for) this department on this day, now.
 
     In order: the no-show ban, the bookable range, the release time, one booking per department a day.
+    The patient's ended bookings become no-shows first (``settle_for_patient``), as every read does.
     """
     now_iso = iso(now)
-    settle_for_patient(db, patient_id, now_iso)
+    today = now_iso[:10]
+    day_iso = day.isoformat()
     since = rules.no_show_history_start(now, settings).date().isoformat()
-    until = rules.banned_until(no_show_ends(db, patient_id, since), now, settings)
+    ends: list[str] = []
+    live = 0
+    to_settle = False
+    for row in db.all(_HISTORY, (today, now_iso, patient_id, since, today, now_iso, department_id, day_iso)):
+        status = row["status"]
+        if row["ended"]:
+            to_settle = True
+            status = "no_show"
+        if status == "no_show" and row["date"] >= since:
+            ends.append(row["ends_at"])
+        if row["department_id"] == department_id and row["date"] == day_iso and status != "cancelled":
+            live += 1
+    if to_settle:
+        settle_for_patient(db, patient_id, now_iso)
+    until = rules.banned_until([datetime.fromisoformat(e) for e in sorted(ends)], now, settings)
     if until is not None:
         raise ProblemError("BOOKING_BANNED",
                            f"After {settings.no_show_limit} missed appointments within "
@@ -116,29 +136,51 @@ def check_eligible(db: Database, patient_id: str, department_id: str, day: date,
     if refusal == rules.OUT_OF_RANGE:
         days = rules.bookable_days(now, settings)
         raise ProblemError("DATE_OUT_OF_RANGE",
-                           f"{day.isoformat()} cannot be booked: days from {days[0].isoformat()} to "
-                           f"{days[-1].isoformat()} can", date=day.isoformat(),
+                           f"{day_iso} cannot be booked: days from {days[0].isoformat()} to "
+                           f"{days[-1].isoformat()} can", date=day_iso,
                            first_day=days[0].isoformat(), last_day=days[-1].isoformat())
     if refusal == rules.NOT_YET_RELEASED:
         opens = iso(rules.opens_at(day, settings))
-        raise ProblemError("NOT_YET_RELEASED", f"{day.isoformat()} opens for booking at {opens}",
-                           date=day.isoformat(), opens_at=opens)
-    if live_in_department(db, patient_id, department_id, day.isoformat()) >= \
-            settings.booking_max_per_patient_department_day:
+        raise ProblemError("NOT_YET_RELEASED", f"{day_iso} opens for booking at {opens}",
+                           date=day_iso, opens_at=opens)
+    if live >= settings.booking_max_per_patient_department_day:
         raise ProblemError("DUPLICATE_DEPARTMENT_BOOKING",
                            "This patient already has a booking in this department that day",
-                           date=day.isoformat(), department_id=department_id)
+                           date=day_iso, department_id=department_id)
 
 
 # --- booking ---------------------------------------------------------------------------------------
-def window_for_booking(db: Database, window_id: str) -> Row | None:
-    return db.one(
-        "SELECT w.id, w.session_id, w.starts_at, w.ends_at, w.capacity, w.booked, s.date, s.period, "
-        "s.department_id, s.doctor_id, r.fee_fen, d.location, h.short_name AS hospital_short_name "
-        "FROM time_windows w JOIN clinic_sessions s ON s.id = w.session_id "
-        "JOIN doctors r ON r.id = s.doctor_id JOIN departments d ON d.id = s.department_id "
-        "JOIN hospitals h ON h.id = d.hospital_id WHERE w.id = ?",
-        (window_id,))
+# A window with all that a booking and its view need: the session, doctor, department and hospital, the
+# patient's name and, for a family member, the link that lets the citizen act for them (the rule of
+# ``people.may_act_for``: oneself, or a registered family member).
+_BOOKING_WINDOW = (
+    "SELECT w.session_id, w.starts_at, w.ends_at, s.date, s.period, s.department_id, "
+    "r.id AS doctor_id, r.name AS doctor_name, r.title AS doctor_title, r.fee_fen, "
+    "d.name AS department_name, d.location, h.id AS hospital_id, h.name AS hospital_name, "
+    "h.short_name AS hospital_short_name, p.name AS patient_name, f.member_id AS family_member, f.relation "
+    "FROM time_windows w JOIN clinic_sessions s ON s.id = w.session_id "
+    "JOIN doctors r ON r.id = s.doctor_id JOIN departments d ON d.id = s.department_id "
+    "JOIN hospitals h ON h.id = d.hospital_id "
+    "LEFT JOIN citizens p ON p.id = ? "
+    "LEFT JOIN family_links f ON f.citizen_id = ? AND f.member_id = ? "
+    "WHERE w.id = ?"
+)
+
+# The two counters a booking takes (``counters.next_value`` of each), in one statement.
+_NEXT_BOOKING_COUNTERS = (
+    "INSERT INTO counters (name, value) VALUES ('appointment', 1), ('booking_number', 1) "
+    "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING name, value"
+)
+
+# The queue number is the session's next one, taken in the INSERT itself; the unique index
+# ``appointments_queue_number`` (session_id, queue_number) serves the MAX and guards against a repeat.
+_INSERT_APPOINTMENT = (
+    "INSERT INTO appointments (id, citizen_id, patient_id, window_id, session_id, department_id, date, "
+    "status, booking_number, queue_number, checkin_at, checkin_place, fee_fen, created_at, from_waitlist) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, 'booked', ?, "
+    "(SELECT COALESCE(MAX(q.queue_number), 0) + 1 FROM appointments q WHERE q.session_id = ?), "
+    "?, ?, ?, ?, ?) RETURNING queue_number"
+)
 
 
 def session_remaining(db: Database, session_id: str) -> int:
@@ -169,24 +211,37 @@ def book(db: Database, *, citizen_id: str, patient_id: str, window_id: str, now:
          from_waitlist: bool = False) -> str:
     """Book ``window_id`` for ``patient_id`` on behalf of ``citizen_id``; answer the appointment id.
 
+    Refusals and the transaction: see ``book_detail``.
+    """
+    return book_detail(db, citizen_id=citizen_id, patient_id=patient_id, window_id=window_id, now=now,
+                       settings=settings, from_waitlist=from_waitlist)["id"]
+
+
+def book_detail(db: Database, *, citizen_id: str, patient_id: str, window_id: str, now: datetime, settings,
+                from_waitlist: bool = False) -> Row:
+    """Book ``window_id`` for ``patient_id`` on behalf of ``citizen_id``; answer the new appointment as
+    ``get`` would (same keys and values), from what the booking read and wrote: no second read.
+
     Refusals, in order: WINDOW_NOT_FOUND, PATIENT_NOT_ALLOWED, BOOKING_BANNED, DATE_OUT_OF_RANGE,
     NOT_YET_RELEASED, DUPLICATE_DEPARTMENT_BOOKING, DAILY_BOOKING_LIMIT, SLOT_FULL. Everything happens
     in one write transaction (joined if one is open): a refusal leaves no trace.
     """
     with db.write():
-        window = window_for_booking(db, window_id)
+        window = db.one(_BOOKING_WINDOW, (patient_id, citizen_id, patient_id, window_id))
         if window is None:
             raise ProblemError("WINDOW_NOT_FOUND", "No time window has this id")
-        if not people.may_act_for(db, citizen_id, patient_id):
+        if patient_id != citizen_id and window["family_member"] is None:
             raise ProblemError("PATIENT_NOT_ALLOWED", "The patient must be yourself or one of your family members")
-        day = date.fromisoformat(window["date"])
-        check_eligible(db, patient_id, window["department_id"], day, now, settings)
+        day_iso = window["date"]
+        day = date.fromisoformat(day_iso)
+        session_id = window["session_id"]
+        department_id = window["department_id"]
+        check_eligible(db, patient_id, department_id, day, now, settings)
         limit = settings.booking_max_per_patient_per_day
-        if not _take_day_slot(db, patient_id, window["date"], limit):
+        if not _take_day_slot(db, patient_id, day_iso, limit):
             raise ProblemError("DAILY_BOOKING_LIMIT", f"At most {limit} bookings a day for one patient",
-                               date=window["date"], limit=limit)
+                               date=day_iso, limit=limit)
         if not _take_window(db, window_id):
-            session_id = window["session_id"]
             session_full = session_remaining(db, session_id) == 0
             extra: dict = {"window_id": window_id, "session_id": session_id, "session_full": session_full}
             if session_full:
@@ -194,27 +249,36 @@ def book(db: Database, *, citizen_id: str, patient_id: str, window_id: str, now:
             raise ProblemError("SLOT_FULL",
                                "The whole session is full: join the waitlist (候补)" if session_full
                                else "This window is full: choose another window of the session", **extra)
-        queue = db.scalar("SELECT COALESCE(MAX(queue_number), 0) + 1 FROM appointments WHERE session_id = ?",
-                          (window["session_id"],))
-        appointment_id = f"AP{counters.next_value(db, 'appointment'):07d}"
-        booking_number = f"{day.strftime('%y%m%d')}{counters.next_value(db, 'booking_number'):06d}"
-        starts = datetime.fromisoformat(window["starts_at"])
+        numbers = {r["name"]: r["value"] for r in db.all(_NEXT_BOOKING_COUNTERS)}
+        appointment_id = f"AP{numbers['appointment']:07d}"
+        booking_number = f"{day.strftime('%y%m%d')}{numbers['booking_number']:06d}"
+        checkin_at = iso(rules.checkin_at(datetime.fromisoformat(window["starts_at"]), settings))
+        checkin_place = f"{window['hospital_short_name']} {window['location']}"
+        created_at = iso(now)
+        waitlisted = 1 if from_waitlist else 0
         try:
-            db.execute(
-                "INSERT INTO appointments (id, citizen_id, patient_id, window_id, session_id, department_id, date, "
-                "status, booking_number, queue_number, checkin_at, checkin_place, fee_fen, created_at, from_waitlist) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?, ?, ?, ?, ?, ?)",
-                (appointment_id, citizen_id, patient_id, window_id, window["session_id"], window["department_id"],
-                 window["date"], booking_number, queue, iso(rules.checkin_at(starts, settings)),
-                 f"{window['hospital_short_name']} {window['location']}", window["fee_fen"], iso(now),
-                 1 if from_waitlist else 0))
+            queue = db.all(_INSERT_APPOINTMENT,
+                           (appointment_id, citizen_id, patient_id, window_id, session_id, department_id, day_iso,
+                            booking_number, session_id, checkin_at, checkin_place, window["fee_fen"], created_at,
+                            waitlisted))[0]["queue_number"]
         except IntegrityError:
-            if live_in_department(db, patient_id, window["department_id"], window["date"]):
+            if live_in_department(db, patient_id, department_id, day_iso):
                 raise ProblemError("DUPLICATE_DEPARTMENT_BOOKING",
                                    "This patient already has a booking in this department that day",
-                                   date=window["date"], department_id=window["department_id"]) from None
+                                   date=day_iso, department_id=department_id) from None
             raise
-        return appointment_id
+        return {
+            "id": appointment_id, "citizen_id": citizen_id, "patient_id": patient_id, "window_id": window_id,
+            "session_id": session_id, "department_id": department_id, "date": day_iso, "status": "booked",
+            "booking_number": booking_number, "queue_number": queue, "checkin_at": checkin_at,
+            "checkin_place": checkin_place, "fee_fen": window["fee_fen"], "created_at": created_at,
+            "cancelled_at": None, "from_waitlist": waitlisted, "starts_at": window["starts_at"],
+            "ends_at": window["ends_at"], "period": window["period"], "doctor_id": window["doctor_id"],
+            "doctor_name": window["doctor_name"], "doctor_title": window["doctor_title"],
+            "department_name": window["department_name"], "hospital_id": window["hospital_id"],
+            "hospital_name": window["hospital_name"], "hospital_short_name": window["hospital_short_name"],
+            "patient_name": window["patient_name"], "relation": window["relation"],
+        }
 
 
 # --- reading ---------------------------------------------------------------------------------------

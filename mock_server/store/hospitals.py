@@ -1,7 +1,8 @@
 """The hospital catalogue: hospitals, departments, doctors, and the schedule of sessions and windows.
 
-Read-only; the booking writes live in ``appointments``. The schedule of a department-day is one query
-(plus the department look-up), however many doctors, sessions and windows it holds.
+Read-only; the booking writes live in ``appointments``. The schedule of a department-day is two
+queries in one read snapshot (sessions, then windows), however many doctors, sessions and windows it
+holds; they answer plain tuples, not dicts, since the schedule is a hot read.
 """
 from __future__ import annotations
 
@@ -77,20 +78,38 @@ def capacity_by_day(db: Database, department_id: str, first_day: str, last_day: 
     return {r["date"]: r for r in rows}
 
 
-def schedule_rows(db: Database, department_id: str, day: str) -> list[Row]:
-    """One row per window of the department that day, with its session, doctor and waitlist count,
-    ordered by doctor, period and start time: one query for the whole schedule."""
-    return db.all(
-        "SELECT r.id AS doctor_id, r.name AS doctor_name, r.title AS doctor_title, r.specialty, r.fee_fen, "
-        "s.id AS session_id, s.period, COALESCE(q.waiting, 0) AS waiting, "
-        "w.id AS window_id, w.starts_at, w.ends_at, w.capacity, w.booked "
-        "FROM clinic_sessions s "
-        "JOIN doctors r ON r.id = s.doctor_id "
-        "JOIN time_windows w ON w.session_id = s.id "
-        "LEFT JOIN (SELECT e.session_id, COUNT(*) AS waiting FROM waitlist_entries e "
-        "           JOIN clinic_sessions es ON es.id = e.session_id "
-        "           WHERE e.status = 'waiting' AND es.department_id = ? AND es.date = ? "
-        "           GROUP BY e.session_id) q ON q.session_id = s.id "
-        "WHERE s.department_id = ? AND s.date = ? "
-        "ORDER BY r.id, s.period, w.starts_at, w.id",
-        (department_id, day, department_id, day))
+# The schedule, as plain tuples (the hot read: no dict per row). Sessions come first, with their doctor
+# and waitlist count, ordered by doctor and period; a department with no session that day gives one row
+# of NULLs (LEFT JOIN), a missing department gives none: the department look-up is folded in.
+_SCHEDULE_SESSIONS = (
+    "SELECT s.id, s.period, r.id, r.name, r.title, r.specialty, r.fee_fen, "
+    "(SELECT COUNT(*) FROM waitlist_entries e WHERE e.session_id = s.id AND e.status = 'waiting') "
+    "FROM departments d "
+    "LEFT JOIN clinic_sessions s ON s.department_id = d.id AND s.date = ? "
+    "LEFT JOIN doctors r ON r.id = s.doctor_id "
+    "WHERE d.id = ? ORDER BY r.id, s.period"
+)
+_SCHEDULE_WINDOWS = (
+    "SELECT w.session_id, w.id, w.starts_at, w.ends_at, w.capacity, w.booked "
+    "FROM clinic_sessions s JOIN time_windows w ON w.session_id = s.id "
+    "WHERE s.department_id = ? AND s.date = ? ORDER BY w.session_id, w.starts_at, w.id"
+)
+
+
+def schedule_tables(db: Database, department_id: str, day: str) -> tuple[list[tuple], list[tuple]] | None:
+    """The sessions and the windows of a department on ``day``, read in one snapshot; None when no
+    department has this id.
+
+    Sessions ``(session_id, period, doctor_id, doctor_name, doctor_title, specialty, fee_fen, waiting)``
+    by doctor id then period; windows ``(session_id, window_id, starts_at, ends_at, capacity, booked)``
+    by session, start time and id. A session without windows is the caller's to skip.
+    """
+    with db.read():  # one snapshot for both, and the connection's lock while the cursor is in use
+        cursor = db.conn.cursor()
+        cursor.row_factory = None  # tuples
+        sessions = cursor.execute(_SCHEDULE_SESSIONS, (day, department_id)).fetchall()
+        if not sessions:
+            return None
+        if sessions[0][0] is None:  # the department has no session that day
+            return [], []
+        return sessions, cursor.execute(_SCHEDULE_WINDOWS, (department_id, day)).fetchall()
