@@ -183,6 +183,8 @@ def run_wrk(url: str, mode: str, seconds: float, *, lines_file: Path | None = No
     pct = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)$", out, re.M))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    print(f"  {mode:<9} {requests:>8,} requests in {duration_us / 1e6:5.1f} s = {requests / (duration_us / 1e6):7,.0f}/s, "
+          f"p99 {_us(pct['99']) / 1000:.1f} ms, non-2xx {non2xx.group(1) if non2xx else 0}", flush=True)
     return {"requests": requests, "duration_us": duration_us, "rps": requests / (duration_us / 1e6),
             "p50_us": _us(pct["50"]), "p90_us": _us(pct["90"]), "p99_us": _us(pct["99"]),
             "status_errors": int(non2xx.group(1)) if non2xx else 0,
@@ -190,20 +192,23 @@ def run_wrk(url: str, mode: str, seconds: float, *, lines_file: Path | None = No
 
 
 def run_mixed(url: str, pool: list[str], work: Path, total: int, chunk_s: int = 10,
-              lines_per_chunk: int = 12_000) -> dict:
+              lines_per_chunk: int = 30_000) -> dict:
     """Replay ``total`` mixed transactions in wrk runs of ``chunk_s`` seconds, each on a fresh slice
     of citizens; the figure is the sum of the runs' own durations."""
     done = duration_us = non2xx = runs = 0
     worst_p99 = 0.0
     used = 0
     while done < total:
-        if used + lines_per_chunk > len(pool):
+        if used + lines_per_chunk > len(pool) + lines_per_chunk // 2:
             raise SystemExit("bench: not enough synthetic citizens for the mixed phase (raise --citizens)")
         chunk = work / f"mixed-{runs}.lines"
         chunk.write_text("\n".join(pool[used: used + lines_per_chunk]) + "\n")
-        used += lines_per_chunk
         left = total - done
         r = run_wrk(url, "mixed", chunk_s, lines_file=chunk, limit=left // 2 + 1)
+        # three citizens' lines of ten requests (two bookings, two payments); never reuse a line
+        used += int(r["requests"] * 0.35) + 500
+        if r["requests"] == 0:
+            break  # wrk stopped at once: the remainder is below one request a thread
         done += r["requests"]
         duration_us += r["duration_us"]
         non2xx += r["status_errors"]
@@ -300,6 +305,7 @@ def main() -> int:
         results["pay"] = run_wrk(url, "pay", write_s, lines_file=files["pay"])
         rush_tokens = [ln.split()[0] for ln in pools["read"][:2000]]
         results["rush"] = asyncio.run(rush(url, rush_tokens, data["rush_windows"], 2000))
+        print(f"  rush      {results['rush']}", flush=True)
         results["mixed"] = run_mixed(url, pools["mixed"], work, mixed_total)
         # what the database holds afterwards
         conn = sqlite3.connect(work / "mock.sandboxes" / "bench.sqlite")
