@@ -13,7 +13,7 @@ from .domain.access_token import AccessTokenError, parse_access_token
 from .errors import ProblemError
 from .sandbox import Sandbox, SandboxRegistry
 from .settings import Settings
-from .store import people, sessions
+from .store import sessions
 from .store.db import Row
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
@@ -82,13 +82,12 @@ def _citizen_of(request: Request, sandbox: Sandbox) -> CurrentCitizen:
     if claims.expires_at_epoch <= sandbox.clock.epoch():
         raise ProblemError("TOKEN_EXPIRED", "The access token has expired: refresh it",
                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-    session = sessions.get(sandbox.db, claims.session_id)
-    if session is None or session["revoked_at"] is not None:
+    row = sessions.citizen_of(sandbox.db, claims.session_id)
+    if row is None or row["session_revoked_at"] is not None:
         raise ProblemError("SESSION_REVOKED", headers={"WWW-Authenticate": "Bearer"})
-    if session["expires_at"] <= sandbox.clock.now_iso():
+    if row["session_expires_at"] <= sandbox.clock.now_iso():
         raise ProblemError("SESSION_REVOKED", "The session has reached its end: log in again",
                            headers={"WWW-Authenticate": "Bearer"})
-    row = people.by_id(sandbox.db, session["citizen_id"])
     return CurrentCitizen(sandbox, row, claims.session_id)
 
 

@@ -14,6 +14,15 @@ def get(db: Database, session_id: str) -> Row | None:
     return db.one("SELECT * FROM auth_sessions WHERE id = ?", (session_id,))
 
 
+def citizen_of(db: Database, session_id: str) -> Row | None:
+    """The citizen of a session, with the session's ``session_expires_at`` and ``session_revoked_at``
+    (one query: this runs on every authenticated request)."""
+    return db.one(
+        "SELECT s.expires_at AS session_expires_at, s.revoked_at AS session_revoked_at, c.* "
+        "FROM auth_sessions s JOIN citizens c ON c.id = s.citizen_id WHERE s.id = ?",
+        (session_id,))
+
+
 def add_refresh_token(db: Database, token_hash: str, session_id: str, now_iso: str) -> None:
     with db.write():
         db.execute("INSERT INTO refresh_tokens (token_hash, session_id, issued_at) VALUES (?, ?, ?)",
