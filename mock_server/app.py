@@ -6,7 +6,16 @@ from fastapi import FastAPI
 from . import __version__
 from .deps import SANDBOX_HEADER, SECURITY_SCHEMES, SandboxDep
 from .errors import ProblemError, install_problem_handlers, problem_response
-from .routes import admin, auth, bills, card, hospitals, messages
+from .routes import (
+    admin,
+    appointments,
+    auth,
+    bills,
+    card,
+    hospitals,
+    messages,
+    payments,
+)
 from .sandbox import SANDBOX_ID, SandboxRegistry
 from .settings import Settings
 
@@ -80,7 +89,7 @@ def create_app(registry: SandboxRegistry, settings: Settings, *, admin_key: str)
         return {"now": sandbox.clock.now_iso(), "epoch": sandbox.clock.epoch(), "sandbox": sandbox.id}
 
     # routers are tried in this order: the busiest first (a card shown, a schedule read, a payment)
-    for module in (card, hospitals, bills, auth, messages):
+    for module in (card, hospitals, appointments, bills, payments, auth, messages):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(admin.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)

@@ -14,82 +14,34 @@ from __future__ import annotations
 
 import hashlib
 import random
-from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from .clock import SHANGHAI, iso
 from .domain.id_number import make_id_number
 from .domain.pin_rules import pin_problem
 from .domain.secrets import hash_secret
+from .seed_data import (  # noqa: F401  (DEMO_* and CITIES are read from here by others)
+    BANKS,
+    CITIES,
+    DEMO_CARD_PIN,
+    DEMO_PASSWORD,
+    DEMO_PAY_PIN,
+    DEPARTMENTS,
+    EXPERT_FEE_FEN,
+    GIVEN,
+    HOSPITALS,
+    PERSONAS,
+    PROVIDERS,
+    REGIONS,
+    SCHEDULE_DAYS,
+    SESSION_TIMES,
+    STREETS,
+    SURNAMES,
+    TITLES,
+)
 from .settings import Settings
 from .store.db import Database
-
-DEMO_PASSWORD = "Zlb@2025"
-DEMO_CARD_PIN = "369147"
-DEMO_PAY_PIN = "258369"
-
-
-@dataclass(frozen=True)
-class Persona:
-    name: str
-    phone: str
-    region: str
-    birth: date
-    male: bool
-    level: int
-    note: str
-
-
-# The demo accounts: the same in every seed, so that the README can list them.
-PERSONAS = [
-    Persona("张伟", "13705719050", "330106", date(1990, 3, 7), True, 3, "family of three, every kind of bill"),
-    Persona("李娜", "13805710002", "330102", date(1985, 11, 21), False, 2, "acts for a daughter and a father"),
-    Persona("王芳", "13905710003", "330105", date(1978, 6, 15), False, 2, "card reported lost"),
-    Persona("陈杰", "15005710004", "330108", date(1999, 1, 30), True, 1, "real-name level 1: services refused"),
-    Persona("赵磊", "15105710005", "330110", date(1968, 9, 9), True, 2, "banned from online booking (3 no-shows)"),
-]
-
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
-         "秀英", "华", "慧", "建华", "志强", "晓东", "海燕", "丹", "雪", "婷", "浩", "宇", "欣怡", "子涵",
-         "梓轩", "一诺", "佳怡", "俊杰", "文博", "思远", "雨桐", "国平", "美玲", "建国", "卫东", "红梅"]
-REGIONS = ["330102", "330105", "330106", "330108", "330109", "330110", "330203", "330302", "330382"]
-
-CITIES = [("330100", "杭州市"), ("330200", "宁波市"), ("330300", "温州市")]
-PROVIDERS = {
-    "330100": [("water", "杭州市水务集团"), ("electricity", "国网杭州供电公司"), ("gas", "杭州市燃气集团")],
-    "330200": [("water", "宁波市自来水总公司"), ("electricity", "国网宁波供电公司"), ("gas", "宁波兴光燃气集团")],
-    "330300": [("water", "温州市自来水有限公司"), ("electricity", "国网温州供电公司"), ("gas", "温州市燃气有限公司")],
-}
-STREETS = ["文三路", "天目山路", "莫干山路", "解放路", "延安路", "庆春路", "滨盛路", "江南大道", "学院路", "古墩路"]
-BANKS = [("中国工商银行", "622202"), ("中国农业银行", "622848"), ("中国建设银行", "621700"),
-         ("杭州银行", "621778"), ("浙商银行", "621226"), ("中国银行", "621785")]
-
-HOSPITALS = [
-    ("浙江大学医学院附属第一医院", "浙大一院", "三级甲等", "上城区", "庆春路79号", "0571-87236114"),
-    ("浙江大学医学院附属第二医院", "浙大二院", "三级甲等", "上城区", "解放路88号", "0571-87783777"),
-    ("浙江大学医学院附属邵逸夫医院", "邵逸夫医院", "三级甲等", "上城区", "庆春东路3号", "0571-86006114"),
-    ("浙江省人民医院", "省人民医院", "三级甲等", "拱墅区", "上塘路158号", "0571-85893000"),
-    ("浙江省中医院", "省中医院", "三级甲等", "上城区", "邮电路54号", "0571-87068001"),
-    ("杭州市第一人民医院", "市一医院", "三级甲等", "上城区", "浣纱路261号", "0571-56006000"),
-    ("杭州市儿童医院", "市儿童医院", "三级甲等", "拱墅区", "文晖路195号", "0571-85463888"),
-]
-DEPARTMENTS = [
-    ("心血管内科", "内科", "胸痛、高血压、冠心病、心律失常"),
-    ("呼吸内科", "内科", "咳嗽、哮喘、慢性阻塞性肺病、肺结节"),
-    ("消化内科", "内科", "胃痛、胃炎、肝病、胃肠镜检查"),
-    ("神经内科", "内科", "头痛、头晕、脑卒中、睡眠障碍"),
-    ("内分泌科", "内科", "糖尿病、甲状腺疾病、骨质疏松"),
-    ("骨科", "外科", "骨折、关节痛、颈肩腰腿痛、运动损伤"),
-    ("眼科", "五官科", "近视、白内障、青光眼、眼底病"),
-    ("皮肤科", "外科", "湿疹、痤疮、皮炎、过敏"),
-    ("儿科", "儿科", "儿童发热、咳嗽、生长发育"),
-]
-TITLES = [("主任医师", 5000, 2), ("副主任医师", 3500, 3), ("主治医师", 2500, 4)]
-EXPERT_FEE_FEN = 10000
-SESSION_TIMES = {"am": (time(8, 0), 7), "pm": (time(13, 30), 7)}
-SCHEDULE_DAYS = 14
 
 
 class _Ids:

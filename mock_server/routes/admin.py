@@ -142,7 +142,7 @@ from fastapi import Path  # noqa: E402
 
 from ..clock import iso  # noqa: E402
 from ..store import appointments as appointments_store  # noqa: E402
-from .hospitals import Appointment, appointment_view  # noqa: E402
+from .appointments import Appointment, appointment_view  # noqa: E402
 
 
 @router.post("/sandboxes/{sandbox_id}/appointments/{appointment_id}/attend", response_model=Appointment,

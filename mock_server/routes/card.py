@@ -29,7 +29,7 @@ from ..domain.qr_payload import (
 from ..errors import ProblemError
 from ..lockout import check_secret
 from ..sandbox import Sandbox
-from ..seed import CITIES
+from ..seed_data import CITIES
 from ..store import cards, insurance, people
 from ..store.db import IntegrityError, Row
 from .models import PROBLEM_RESPONSES, Problem, RequestModel, ResponseModel

@@ -12,6 +12,8 @@ from typing import Any
 from ..errors import ProblemError
 from .db import Database
 
+KEY_REUSED_DETAIL = "This Idempotency-Key was used with a different request; use a new key"
+
 
 def request_hash(scope: str, body: Any) -> str:
     text = json.dumps({"scope": scope, "body": body}, sort_keys=True, ensure_ascii=False)
@@ -24,8 +26,7 @@ def find(db: Database, citizen_id: str, key: str, scope: str, body_hash: str) ->
     if row is None:
         return None
     if row["scope"] != scope or row["request_hash"] != body_hash:
-        raise ProblemError("IDEMPOTENCY_KEY_REUSED",
-                           "This Idempotency-Key was used with a different request; use a new key")
+        raise ProblemError("IDEMPOTENCY_KEY_REUSED", KEY_REUSED_DETAIL)
     return row["status_code"], json.loads(row["response_body"])
 
 
