@@ -13,7 +13,7 @@ from .domain.access_token import AccessTokenError, parse_access_token
 from .errors import ProblemError
 from .sandbox import Sandbox, SandboxRegistry
 from .settings import Settings
-from .store import sessions
+from .store import people, sessions
 from .store.db import Row
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
@@ -54,6 +54,13 @@ class CurrentCitizen:
     @property
     def id(self) -> str:
         return self.row["id"]
+
+    def person(self, person_id: str | None) -> str:
+        """Oneself (``None``) or a family member one acts for; anyone else is PERSON_NOT_FOUND."""
+        person = self.id if person_id is None else person_id
+        if not people.may_act_for(self.sandbox.db, self.id, person):
+            raise ProblemError("PERSON_NOT_FOUND", f"No person {person!r} among you and your family")
+        return person
 
 
 # How the credentials are documented: the dependencies below read the headers directly (each

@@ -196,8 +196,8 @@ async def list_bills(
 ):
     sandbox = citizen.sandbox
     db = sandbox.db
-    if person_id is not None and not people.may_act_for(db, citizen.id, person_id):
-        raise ProblemError("PERSON_NOT_FOUND", f"No person {person_id!r} among you and your family")
+    if person_id is not None:
+        citizen.person(person_id)
     rows = bill_store.list_visible(db, citizen.id, status=None if status == "all" else status, family=family,
                                    person_id=person_id)
     today = sandbox.clock.today()

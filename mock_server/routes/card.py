@@ -30,7 +30,7 @@ from ..errors import ProblemError
 from ..lockout import check_secret
 from ..sandbox import Sandbox
 from ..seed_data import CITIES
-from ..store import cards, insurance, people
+from ..store import cards, insurance
 from ..store.db import IntegrityError, Row
 from .models import PROBLEM_RESPONSES, Problem, RequestModel, ResponseModel
 
@@ -192,13 +192,6 @@ def _new_qr_id() -> str:
     return "".join(secrets.choice(QR_ID_ALPHABET) for _ in range(QR_ID_LENGTH))
 
 
-def _person_or_refuse(citizen, person_id: str | None) -> str:
-    person = citizen.id if person_id is None else person_id
-    if not people.may_act_for(citizen.sandbox.db, citizen.id, person):
-        raise ProblemError("PERSON_NOT_FOUND", f"No person {person!r} among you and your family")
-    return person
-
-
 # --- card routes -----------------------------------------------------------------------------------
 @router.get("/cards", response_model=CardList, summary="My card and my family members' cards, masked")
 async def list_cards(citizen: VerifiedCitizenDep):
@@ -313,7 +306,7 @@ async def verify_qr(body: QrVerifyRequest, sandbox: SandboxDep):
             summary="Medical-insurance account: balance and the most recent settlements")
 async def insurance_account(citizen: VerifiedCitizenDep, person_id: PersonIdQuery = None):
     db = citizen.sandbox.db
-    person = _person_or_refuse(citizen, person_id)
+    person = citizen.person(person_id)
     account = insurance.account(db, person)
     if account is None:
         raise ProblemError("INSURANCE_NOT_FOUND", "This person has no medical insurance account here")
@@ -336,7 +329,7 @@ async def insurance_settlements(
                                 description="How many, newest first")] = SETTLEMENTS_DEFAULT_LIMIT,
 ):
     db = citizen.sandbox.db
-    person = _person_or_refuse(citizen, person_id)
+    person = citizen.person(person_id)
     if insurance.account(db, person) is None:
         raise ProblemError("INSURANCE_NOT_FOUND", "This person has no medical insurance account here")
     return {"person_id": person, "items": insurance.settlements(db, person, limit),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .db import Database, Row
+from .db import Database, Row, and_equal
 
 _BILL_COLUMNS = (
     "b.*, p.name AS provider_name, p.city_code AS provider_city_code, p.city_name AS provider_city_name, "
@@ -45,15 +45,7 @@ def list_visible(db: Database, citizen_id: str, *, status: str | None = None, fa
     """The bills a citizen may see, filtered; ``status`` None means paid and unpaid alike."""
     sql = f"SELECT {_BILL_COLUMNS}{_BILL_FROM} WHERE {_VISIBLE_TO}"
     params: list = [citizen_id, citizen_id, citizen_id]
-    if status is not None:
-        sql += " AND b.status = ?"
-        params.append(status)
-    if family is not None:
-        sql += " AND b.family = ?"
-        params.append(family)
-    if person_id is not None:
-        sql += " AND b.citizen_id = ?"
-        params.append(person_id)
+    sql = and_equal(sql, params, {"b.status": status, "b.family": family, "b.citizen_id": person_id})
     return db.all(sql + _BILL_ORDER, params)
 
 
@@ -95,14 +87,9 @@ def mark_paid(db: Database, bill_id: str, payment_id: str) -> bool:
 
 # --- providers and accounts ------------------------------------------------------------------------
 def providers(db: Database, *, city_code: str | None = None, kind: str | None = None) -> list[Row]:
-    sql = "SELECT id, name, kind, city_code, city_name FROM utility_providers WHERE 1 = 1"
     params: list = []
-    if city_code is not None:
-        sql += " AND city_code = ?"
-        params.append(city_code)
-    if kind is not None:
-        sql += " AND kind = ?"
-        params.append(kind)
+    sql = and_equal("SELECT id, name, kind, city_code, city_name FROM utility_providers WHERE 1 = 1", params,
+                    {"city_code": city_code, "kind": kind})
     return db.all(sql + " ORDER BY city_code, id", params)
 
 

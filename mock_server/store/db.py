@@ -135,6 +135,16 @@ class Database:
                 self._lock_fd = None
 
 
+def and_equal(sql: str, params: list, filters: dict[str, Any]) -> str:
+    """Append ``AND column = ?`` for each filter that is not None (the column names are the caller's
+    constants, never user input)."""
+    for column, value in filters.items():
+        if value is not None:
+            sql += f" AND {column} = ?"
+            params.append(value)
+    return sql
+
+
 def is_constraint_error(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.IntegrityError)
 

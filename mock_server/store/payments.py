@@ -7,7 +7,7 @@ payment of one bill; failed and pending attempts may be many.
 """
 from __future__ import annotations
 
-from .db import Database, Row
+from .db import Database, Row, and_equal
 
 SUCCEEDED = "succeeded"
 FAILED = "failed"
@@ -109,9 +109,7 @@ def list_for(db: Database, citizen_id: str, *, family: str | None = None, query:
     sql = (f"SELECT pm.*, {_BILL_SUMMARY} FROM payments pm JOIN bills b ON b.id = pm.bill_id "
            "WHERE pm.citizen_id = ?")
     params: list = [citizen_id]
-    if family is not None:
-        sql += " AND b.family = ?"
-        params.append(family)
+    sql = and_equal(sql, params, {"b.family": family})
     if query:
         pattern = _like_pattern(query)
         sql += " AND (b.item LIKE ? ESCAPE '\\' OR b.agency LIKE ? ESCAPE '\\')"
