@@ -1,0 +1,1 @@
+"""Zheliban TUI: the citizen client (Textual TUI and scriptable command line)."""
