@@ -299,6 +299,12 @@ class CredentialStore:
                 self._memory = None
             self._from_file = False
 
+    @classmethod
+    def in_memory(cls, server_url: str, sandbox: str | None = None) -> "CredentialStore":
+        """A store that keeps the session for this run only and touches no keyring and no file
+        (the demo: a presenter's machine keeps nothing between visitors)."""
+        return cls(server_url, sandbox, keyring_backend=MemoryBackend(), env={})
+
     # --- keyring -------------------------------------------------------------------------------------
 
     def _keyring(self) -> Any:
@@ -581,3 +587,22 @@ class _DirectoryLock:
         if self.fd is not None:
             os.close(self.fd)  # closing the last descriptor releases the lock
             self.fd = None
+
+
+class MemoryBackend:
+    """A keyring backend held in this process's memory (the three calls the store makes)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self._entries.pop((service, username), None)
+
+    def __repr__(self) -> str:
+        return f"MemoryBackend({len(self._entries)} entries)"

@@ -1,0 +1,88 @@
+"""``AdminClient``: the mock backend's admin routes (header ``X-Admin-Key``): sandboxes, their virtual
+clocks, the SMS outbox, and a counter's check-in. For QA scripts, tests and the demo launcher."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import httpx
+
+from ._http import query, read_answer, segment, send
+from .models import Appointment, OutboxSms, SandboxClock, SandboxInfo, list_of
+
+T = TypeVar("T")
+ADMIN_PREFIX = "/admin/sandboxes"
+ADMIN_KEY_HEADER = "X-Admin-Key"
+
+
+class AdminClient:
+    def __init__(self, http: httpx.AsyncClient, admin_key: str) -> None:
+        self._http = http
+        self._headers = {ADMIN_KEY_HEADER: admin_key}
+
+    def __repr__(self) -> str:  # the key stays out of logs
+        return f"AdminClient(base_url={str(self._http.base_url)!r})"
+
+    async def _call(self, method: str, path: str, read: Callable[[Any], T] | None, *, json: Any = None,
+                    params: dict[str, Any] | None = None) -> T:
+        response = await send(self._http, method, ADMIN_PREFIX + path, json=json, params=params,
+                              headers=self._headers)
+        return None if read is None else read_answer(response, read)  # type: ignore[return-value]
+
+    # --- sandboxes ----------------------------------------------------------------------------------
+    async def sandboxes(self) -> list[SandboxInfo]:
+        return await self._call("GET", "", lambda d: list_of(SandboxInfo, d))
+
+    async def create_sandbox(self, sandbox_id: str, *, seed: int | None = None,
+                             start: datetime | str | None = None) -> SandboxInfo:
+        """``start``: where the clock starts (an instant, or ``"now"``); omitted: the fixed default."""
+        body: dict[str, Any] = {"id": sandbox_id}
+        if seed is not None:
+            body["seed"] = seed
+        if start is not None:
+            body["start"] = _instant(start)
+        return await self._call("POST", "", SandboxInfo.from_json, json=body)
+
+    async def sandbox(self, sandbox_id: str) -> SandboxInfo:
+        return await self._call("GET", f"/{segment(sandbox_id)}", SandboxInfo.from_json)
+
+    async def reset_sandbox(self, sandbox_id: str, *, seed: int | None = None) -> SandboxInfo:
+        body = {"seed": seed} if seed is not None else None
+        return await self._call("POST", f"/{segment(sandbox_id)}/reset", SandboxInfo.from_json, json=body)
+
+    async def delete_sandbox(self, sandbox_id: str) -> None:
+        await self._call("DELETE", f"/{segment(sandbox_id)}", None)
+
+    # --- the clock ----------------------------------------------------------------------------------
+    async def clock(self, sandbox_id: str) -> SandboxClock:
+        return await self._call("GET", f"/{segment(sandbox_id)}/clock", SandboxClock.from_json)
+
+    async def set_clock(self, sandbox_id: str, now: datetime | str, *, frozen: bool | None = None) -> SandboxClock:
+        body: dict[str, Any] = {"now": _instant(now)}
+        if frozen is not None:
+            body["frozen"] = frozen
+        return await self._call("PUT", f"/{segment(sandbox_id)}/clock", SandboxClock.from_json, json=body)
+
+    async def advance_clock(self, sandbox_id: str, seconds: float) -> SandboxClock:
+        return await self._call("POST", f"/{segment(sandbox_id)}/clock/advance", SandboxClock.from_json,
+                                json={"seconds": seconds})
+
+    async def freeze_clock(self, sandbox_id: str, frozen: bool = True) -> SandboxClock:
+        return await self._call("POST", f"/{segment(sandbox_id)}/clock/freeze", SandboxClock.from_json,
+                                json={"frozen": frozen})
+
+    # --- the SMS outbox and the counters ------------------------------------------------------------
+    async def outbox(self, sandbox_id: str, *, phone: str | None = None, limit: int | None = None) -> list[OutboxSms]:
+        """The texts 'sent', newest first; ``OutboxSms.code`` is the login code of a text."""
+        return await self._call("GET", f"/{segment(sandbox_id)}/outbox", lambda d: list_of(OutboxSms, d),
+                                params=query(phone=phone, limit=limit))
+
+    async def attend(self, sandbox_id: str, appointment_id: str) -> Appointment:
+        """Mark a booked appointment attended, as a counter's check-in does."""
+        return await self._call("POST", f"/{segment(sandbox_id)}/appointments/{segment(appointment_id)}/attend",
+                                Appointment.from_json)
+
+
+def _instant(value: datetime | str) -> str:
+    return value.isoformat() if isinstance(value, datetime) else value
