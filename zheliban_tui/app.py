@@ -294,6 +294,9 @@ async def recompose_keeping_input(screen: Screen) -> None:
         screen.after_recompose()
     if focused:
         try:
-            screen.set_focus(screen.query_one(f"#{focused}"))
+            widget = screen.query_one(f"#{focused}")
         except Exception:  # the focused widget may not exist in the rebuilt screen
-            pass
+            return
+        screen.set_focus(widget)
+        if isinstance(widget, Input):
+            widget.call_after_refresh(widget.action_end)  # go on typing where one stopped

@@ -100,7 +100,8 @@ async def log_in(pilot, phone: str = ZHANG_PHONE) -> None:
     await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen))
     await app.api.login_password(phone, PASSWORD)
     app.logged_in(await app.api.me())
-    await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
+    await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen) and bool(app.screen.query("#greeting")))
+    await pilot.pause()
 
 
 def widget_text(widget) -> str:

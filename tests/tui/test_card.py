@@ -114,4 +114,6 @@ async def test_insurance_balance_and_settlements(make_app):
         await wait_for(pilot, lambda: screen.insurance is not None)
         text = shown(app, "#insurance")
         assert "个人账户余额" in text and "元" in text
-        assert screen.insurance.settlements[0].institution in text
+        first = screen.insurance.settlements[0]
+        assert first.institution[:6] in text  # a long name is cut with an ellipsis
+        assert f"{first.total_fen // 100}.{first.total_fen % 100:02d}" in text

@@ -87,3 +87,13 @@ def test_an_unknown_language_is_refused():
     with pytest.raises(ValueError):
         i18n.set_language("fr")
     assert i18n.language() == "zh"
+
+
+def test_keys_built_at_run_time_exist():
+    from zheliban_tui.screens.card import RELATIONS
+    from zheliban_tui.themes import THEMES
+
+    keys = [f"card.status.{s}" for s in ("normal", "lost", "cancelled")]
+    keys += [f"card.relation.{r}" for r in RELATIONS.values()]
+    keys += [f"palette.theme_{name}" for name in THEMES]
+    assert [k for k in keys if k not in zh.MESSAGES or k not in en.MESSAGES] == []

@@ -190,9 +190,9 @@ class CardScreen(AppScreen):
         if account is None:
             panel.update(self.insurance_error or t("common.loading"))
             return
-        table = Table.grid(padding=(0, 1))
-        table.add_column(no_wrap=True)
-        table.add_column(no_wrap=True)
+        table = Table.grid(padding=(0, 1), expand=True)
+        table.add_column(no_wrap=True, min_width=10)
+        table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         table.add_column(no_wrap=True)
         table.add_column(justify="right", no_wrap=True)
         table.add_column(justify="right", no_wrap=True)
@@ -202,6 +202,8 @@ class CardScreen(AppScreen):
         if not account.settlements:
             panel.update(Text.assemble(head, "\n", (t("card.no_settlements"), "dim")))
             return
+        table.add_row(*(Text(t(key), style="dim") for key in (
+            "card.settled_on", "card.institution", "card.kind", "card.total", "card.account_paid")))
         for s in account.settlements[:5]:
             table.add_row(s.settled_at.date().isoformat(), s.institution, s.kind, yuan(s.total_fen), yuan(s.account_paid_fen))
         from rich.console import Group

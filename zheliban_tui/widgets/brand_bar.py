@@ -18,10 +18,9 @@ class BrandBar(Static):
 
     def render_text(self) -> Text:
         text = Text()
-        text.append(" 浙 ", style="bold reverse")
-        text.append(f" {t('app.title')} ", style="bold")
-        if self.title_key:
-            text.append(f"› {t(self.title_key)}")
+        text.append(t("app.title"), style="bold")
+        text.append("  ")
+        text.append(f"› {t(self.title_key)}" if self.title_key else t("app.subtitle"))
         if self.demo:
             text.append("  ")
             text.append(f" {t('app.demo_badge')} ", style="bold reverse")
