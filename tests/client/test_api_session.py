@@ -334,3 +334,30 @@ def test_set_tokens_adopts_a_session_and_tells_on_tokens(http, saved):
     api = ApiClient(http, on_tokens=saved.append)
     api.set_tokens(OLD)
     assert api.tokens is OLD and api.citizen_id == "C0001" and saved == [OLD]
+
+
+async def test_a_caller_cancelled_during_the_refresh_does_not_lose_the_rotated_token(api, saved, server):
+    """A screen's worker replaced by a newer one is cancelled; the exchange it started must still land,
+    or the next refresh would present a spent token and the server would revoke the session."""
+    import asyncio
+
+    seen = []
+    server.get("/api/v1/me").mock(side_effect=expired_until_refreshed(sample("me"), seen))
+    answered = asyncio.Event()
+
+    async def slow_refresh(request):
+        await asyncio.sleep(0.2)
+        answered.set()
+        return httpx.Response(200, json=NEW_PAIR)
+
+    refresh = server.post("/api/v1/auth/refresh").mock(side_effect=slow_refresh)
+    call = asyncio.create_task(api.me())
+    await asyncio.sleep(0.05)
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    await asyncio.wait_for(answered.wait(), 2)
+    await asyncio.sleep(0.05)
+    assert api.tokens.refresh_token == "rt1.NEW-REFRESH"
+    assert (await api.me()).name == "*伟"
+    assert refresh.call_count == 1

@@ -9,14 +9,14 @@ tokens; ``on_tokens`` hears of every change (the app keeps the refresh token in 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, NoReturn
 
 import httpx
 
-from ._http import error_of, problem_code, read_answer
+from ._http import problem_code
 from .errors import CLIENT_CODES, ApiError, session_ended
 from .models import TokenPair
 
@@ -78,12 +78,13 @@ def refusal_ends_session(err: ApiError) -> bool:
 class TokenAuth(httpx.Auth):
     """Adds ``Authorization: Bearer``; on 401 TOKEN_EXPIRED refreshes once and retries the request once."""
 
-    def __init__(self, refresh_url: str | httpx.URL, *, tokens: Tokens | None = None,
-                 on_tokens: OnTokens | None = None) -> None:
-        self.refresh_url = httpx.URL(str(refresh_url))
+    def __init__(self, *, tokens: Tokens | None = None, on_tokens: OnTokens | None = None) -> None:
         self._tokens = tokens
         self.on_tokens = on_tokens
+        self.exchange: Callable[[str], Awaitable[TokenPair]] | None = None  # set by ApiClient
         self._lock = None
+        self._exchange_task = None
+        self._exchange_token: str | None = None
 
     @property
     def lock(self):
@@ -113,21 +114,6 @@ class TokenAuth(httpx.Auth):
     def clear(self) -> None:
         self.set_tokens(None)
 
-    def refresh_request(self, refresh_token: str, sandbox: str | None) -> httpx.Request:
-        headers = {"Accept": "application/json, application/problem+json"}
-        if sandbox:
-            headers[SANDBOX_HEADER] = sandbox
-        return httpx.Request("POST", self.refresh_url, json={"refresh_token": refresh_token}, headers=headers)
-
-    def accept_refresh(self, response: httpx.Response, used: Tokens | None) -> Tokens:
-        """Store the pair of a refresh answer, or raise as ``fail_refresh`` does. ``used``: the tokens
-        the refresh started from."""
-        if not response.is_success:
-            self.fail_refresh(error_of(response), used)
-        tokens = Tokens.from_pair(read_answer(response, TokenPair.from_json))
-        self.set_tokens(tokens)
-        return tokens
-
     def fail_refresh(self, err: ApiError, used: Tokens | None) -> NoReturn:
         """A refusal clears the tokens (if they are still ``used``) and raises SESSION_ENDED with the
         server's code in ``server_code``; any other failure is raised as it is."""
@@ -136,6 +122,30 @@ class TokenAuth(httpx.Auth):
         if self._tokens is used:
             self.clear()
         raise session_ended(err) from err
+
+    async def refresh_from(self, refresh_token: str, used: Tokens | None) -> Tokens:
+        """Swap ``refresh_token`` for a new pair and keep it. The exchange runs as a task of its own and
+        the caller waits on it shielded: a caller cancelled meanwhile (a screen's worker replaced by a
+        newer one) does not lose the rotated token, which the server would otherwise see reused and
+        answer by revoking the session. Callers asking with the same token share one exchange."""
+        import asyncio
+
+        task = self._exchange_task
+        if task is None or task.done() or self._exchange_token != refresh_token:
+            task = asyncio.ensure_future(self._exchange(refresh_token, used))
+            self._exchange_task, self._exchange_token = task, refresh_token
+        return await asyncio.shield(task)
+
+    async def _exchange(self, refresh_token: str, used: Tokens | None) -> Tokens:
+        if self.exchange is None:
+            raise RuntimeError("TokenAuth.exchange is not set")
+        try:
+            pair = await self.exchange(refresh_token)
+        except ApiError as err:
+            self.fail_refresh(err, used)
+        tokens = Tokens.from_pair(pair)
+        self.set_tokens(tokens)
+        return tokens
 
     def sync_auth_flow(self, request: httpx.Request):  # pragma: no cover - the client is async only
         raise RuntimeError("TokenAuth works with httpx.AsyncClient only")
@@ -152,10 +162,7 @@ class TokenAuth(httpx.Auth):
             return
         async with self.lock:
             if self._tokens is tokens:  # nobody refreshed while this request waited
-                refresh_response = yield self.refresh_request(tokens.refresh_token,
-                                                              request.headers.get(SANDBOX_HEADER))
-                await refresh_response.aread()
-                self.accept_refresh(refresh_response, tokens)
+                await self.refresh_from(tokens.refresh_token, tokens)
         current = self._tokens
         if current is None:  # another request's refresh was refused, or the citizen logged out
             raise session_ended()

@@ -72,8 +72,8 @@ class ApiClient:
             raise ValueError("the http client needs a base_url (see make_http_client)")
         self._http = http
         self.sandbox = sandbox
-        self._auth = TokenAuth(http.base_url.join((API_PREFIX + "/auth/refresh").lstrip("/")),
-                               tokens=tokens, on_tokens=on_tokens)
+        self._auth = TokenAuth(tokens=tokens, on_tokens=on_tokens)
+        self._auth.exchange = self._exchange_refresh_token
 
     # --- the session --------------------------------------------------------------------------------
     @property
@@ -142,14 +142,11 @@ class ApiClient:
             token = refresh_token or (used.refresh_token if used else None)
             if not token:
                 raise session_ended(detail="There is no session to refresh: log in")
-            try:
-                pair = await self._call("POST", "/auth/refresh", TokenPair.from_json,
-                                        json={"refresh_token": token}, authenticated=False)
-            except ApiError as err:
-                self._auth.fail_refresh(err, used)
-            tokens = Tokens.from_pair(pair)
-            self._auth.set_tokens(tokens)
-            return tokens
+            return await self._auth.refresh_from(token, used)
+
+    async def _exchange_refresh_token(self, refresh_token: str) -> TokenPair:
+        return await self._call("POST", "/auth/refresh", TokenPair.from_json,
+                                json={"refresh_token": refresh_token}, authenticated=False)
 
     async def logout(self) -> bool:
         """End the session. The tokens are dropped whatever happens; True if the server confirmed."""
