@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/zheliban-mock --demo
+	$(BIN)/zheliban demo
 
 mock: $(STAMP)
 	$(BIN)/zheliban-mock

@@ -6,6 +6,7 @@ it never creates a network client itself. Screens live in `screens/`, one per fi
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -45,6 +46,11 @@ class DemoHooks:
     accounts: list[DemoAccount] = field(default_factory=list)
     read_sms: Callable[[str], Awaitable[str | None]] | None = None
 
+
+# service id -> (module in screens/, screen class, keyword arguments)
+SERVICE_SCREENS: dict[str, tuple[str, str, dict]] = {
+    "card": ("card", "CardScreen", {}),
+}
 
 SESSION_ENDED_CODES = frozenset({
     "SESSION_ENDED", "SESSION_REVOKED", "REFRESH_TOKEN_REUSED", "TOKEN_INVALID", "AUTH_REQUIRED",
@@ -203,15 +209,17 @@ class ZhelibanApp(App[None]):
 
     # ---- services ----------------------------------------------------------------------------
     def open_service(self, service_id: str) -> None:
+        """Open a service of the home grid or the palette (its screen is imported when first opened)."""
         service = SERVICE_BY_ID[service_id]
         if self.me is None:
             return
-        if service_id == "card":
-            from .screens.card import CardScreen
-
-            self.push_screen(CardScreen())
+        target = SERVICE_SCREENS.get(service_id)
+        if target is None:
+            self.notify(t("common.coming_soon", service=t(service.title_key)))
             return
-        self.notify(t("common.coming_soon", service=t(service.title_key)))
+        module_name, class_name, options = target
+        module = importlib.import_module(f".screens.{module_name}", __package__)
+        self.push_screen(getattr(module, class_name)(**options))
 
     # ---- actions -----------------------------------------------------------------------------
     def action_help(self) -> None:

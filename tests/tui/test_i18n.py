@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 from zheliban_tui import i18n
-from zheliban_tui.i18n import en, zh
+from zheliban_tui.i18n import CATALOGS
+
+zh = type("Catalogue", (), {"MESSAGES": CATALOGS["zh"]})
+en = type("Catalogue", (), {"MESSAGES": CATALOGS["en"]})
 
 PACKAGE = Path(__file__).resolve().parents[2] / "zheliban_tui"
 FIELD = re.compile(r"{(\w+)}")
@@ -17,7 +20,8 @@ FIELD = re.compile(r"{(\w+)}")
 def _string_keys_used() -> set[str]:
     """Literal keys passed to t(...) / Binding(..., description) / *_key= anywhere in the client."""
     keys: set[str] = set()
-    pattern = re.compile(r"^(app|common|key|login|validate|home|service|palette|card|pin|help|error)\.[\w.]+$")
+    prefixes = sorted({key.split(".", 1)[0] for key in CATALOGS["zh"]})
+    pattern = re.compile(rf"^({'|'.join(prefixes)})\.[\w.]+$")
     for path in PACKAGE.rglob("*.py"):
         if "i18n" in path.parts:
             continue
@@ -39,6 +43,28 @@ def test_english_and_chinese_have_the_same_keys():
 def test_both_languages_fill_the_same_fields():
     for key, text in zh.MESSAGES.items():
         assert set(FIELD.findall(text)) == set(FIELD.findall(en.MESSAGES[key])), key
+
+
+def _keys_passed_to_lookups() -> set[str]:
+    """Literal first arguments of t(...) and descriptions of Binding(...), whatever their prefix."""
+    keys: set[str] = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            position = {"t": 0, "Binding": 2}.get(name)
+            if position is not None and len(node.args) > position:
+                arg = node.args[position]
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    keys.add(arg.value)
+    return keys
+
+
+def test_every_literal_lookup_names_a_key():
+    keys = _keys_passed_to_lookups()
+    assert "login.submit" in keys
+    assert sorted(k for k in keys if k not in zh.MESSAGES) == []
 
 
 def test_every_key_the_code_names_exists():

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from . import en, zh
+from . import en, en_booking, en_payments, zh, zh_booking, zh_payments
 
-CATALOGS: dict[str, Mapping[str, str]] = {"zh": zh.MESSAGES, "en": en.MESSAGES}
+# One catalogue per language; its parts live in one file per area of the app.
+CATALOGS: dict[str, Mapping[str, str]] = {
+    "zh": {**zh.MESSAGES, **zh_payments.MESSAGES, **zh_booking.MESSAGES},
+    "en": {**en.MESSAGES, **en_payments.MESSAGES, **en_booking.MESSAGES},
+}
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
 

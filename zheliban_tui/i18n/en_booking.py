@@ -1,0 +1,4 @@
+"""English: the booking screens (merged into the one `en` catalogue)."""
+
+MESSAGES: dict[str, str] = {
+}
