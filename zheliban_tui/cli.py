@@ -1,7 +1,9 @@
-"""`zheliban`: the TUI against a server, `zheliban demo` against the embedded mock backend.
+"""`zheliban`: the TUI against a server, `zheliban demo` against the embedded mock backend, and the
+non-interactive commands for scripts (`zheliban login`, `zheliban pay` ..., see `zheliban --help`).
 
     zheliban [--server URL] [--sandbox ID] [--lang zh|en] [--theme light|dark|elder] [--remember]
     zheliban demo [--lang zh|en] [--theme ...] [--seed N]
+    zheliban COMMAND [--server URL] [--sandbox ID] [--json] ...
 """
 from __future__ import annotations
 
@@ -29,11 +31,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--server", default=os.environ.get(SERVER_ENV, DEFAULT_SERVER),
                         help=f"backend URL (default ${SERVER_ENV} or {DEFAULT_SERVER})")
     parser.add_argument("--sandbox", default=None, help="sandbox id sent as X-Sandbox-Id (default: the server's demo)")
+    parser.add_argument("--json", action="store_true", help="commands: print one JSON document")
     _common(parser, defaults=True)
+    script_common = argparse.ArgumentParser(add_help=False)
+    script_common.add_argument("--server", default=argparse.SUPPRESS, help="backend URL")
+    script_common.add_argument("--sandbox", default=argparse.SUPPRESS, help="sandbox id (X-Sandbox-Id)")
+    script_common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                               help="print one JSON document on stdout")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = commands.add_parser("demo", help="start the mock backend in-process and open the TUI against it")
     _common(demo, defaults=False)
     demo.add_argument("--seed", type=int, default=None, help="seed of the demo data")
+    from .commands import add_parsers
+
+    add_parsers(commands, script_common)
     return parser
 
 
@@ -80,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_demo(args)
     if not _valid_server(args.server):
         parser.error(f"--server must be an http:// or https:// URL, not {args.server!r}")
+    if args.command is not None:
+        from .commands import run
+
+        return run(args, args.server.rstrip("/"))
     return run_tui(args.server.rstrip("/"), sandbox=args.sandbox, lang=args.lang, theme=args.theme,
                    remember=args.remember)
 

@@ -1,0 +1,93 @@
+"""`zheliban admin ...`: sandboxes, their clocks and SMS outboxes, through the backend's admin API.
+
+The admin key comes from --admin-key or $ZHELIBAN_ADMIN_KEY; the sandbox from --sandbox (default demo).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+
+from .citizen import UsageError
+from .output import print_fields, print_table
+
+ADMIN_KEY_ENV = "ZHELIBAN_ADMIN_KEY"
+
+
+def admin_key(args: argparse.Namespace) -> str:
+    key = getattr(args, "admin_key", None) or os.environ.get(ADMIN_KEY_ENV, "")
+    if not key:
+        raise UsageError(f"give the admin key with --admin-key or ${ADMIN_KEY_ENV}")
+    return key
+
+
+def _sandbox_fields(info):
+    print_fields([("id", info.id), ("seed", info.seed), ("start", info.start.isoformat()),
+                  ("clock", info.clock.now.isoformat()), ("frozen", info.clock.frozen)])
+
+
+def _clock_fields(clock):
+    print_fields([("now", clock.now.isoformat()), ("frozen", clock.frozen)])
+
+
+async def run(admin, args):
+    sandbox = args.sandbox or "demo"
+    if args.admin_command == "sandbox":
+        if args.sandbox_action == "create":
+            info = await admin.create_sandbox(sandbox, seed=args.seed, start=args.start)
+            return info, _sandbox_fields
+        if args.sandbox_action == "reset":
+            info = await admin.reset_sandbox(sandbox, seed=args.seed)
+            return info, _sandbox_fields
+        if args.sandbox_action == "delete":
+            await admin.delete_sandbox(sandbox)
+            return {"deleted": sandbox}, lambda r: print(f"sandbox {sandbox} deleted")
+        info = await admin.sandbox(sandbox)
+        return info, _sandbox_fields
+    if args.admin_command == "clock":
+        if args.clock_action == "set":
+            return await admin.set_clock(sandbox, args.instant, frozen=args.frozen), _clock_fields
+        if args.clock_action == "advance":
+            return await admin.advance_clock(sandbox, args.seconds), _clock_fields
+        return await admin.clock(sandbox), _clock_fields
+    if args.admin_command == "outbox":
+        found = await admin.outbox(sandbox, phone=args.phone, limit=args.limit)
+        return found, lambda r: print_table(("id", "sent", "phone", "code", "text"),
+                                            ((m.id, m.sent_at.strftime("%H:%M:%S"), m.phone, m.code, m.text) for m in r))
+    raise UsageError("say what to do: sandbox, clock or outbox")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seconds must be a number, not {text!r}") from None
+    if value != value or abs(value) > 10 * 365 * 86400:
+        raise argparse.ArgumentTypeError("seconds must be a number within ten years")
+    return value
+
+
+def add_parsers(commands, common: argparse.ArgumentParser) -> None:
+    admin_common = argparse.ArgumentParser(add_help=False)
+    admin_common.add_argument("--admin-key", default=argparse.SUPPRESS,
+                              help=f"the backend's admin key (default ${ADMIN_KEY_ENV})")
+    parents = [common, admin_common]
+    p = commands.add_parser("admin", help="sandboxes, clocks and SMS outboxes (admin key needed)", parents=parents)
+    actions = p.add_subparsers(dest="admin_command", metavar="WHAT")
+    q = actions.add_parser("sandbox", help="show, create, reset or delete the sandbox", parents=parents)
+    verbs = q.add_subparsers(dest="sandbox_action", metavar="ACTION")
+    r = verbs.add_parser("create", help="a new sandbox from a seed", parents=parents)
+    r.add_argument("--seed", type=int)
+    r.add_argument("--start", help="where its clock starts: an ISO instant or 'now'")
+    r = verbs.add_parser("reset", help="back to its seeded state (milliseconds)", parents=parents)
+    r.add_argument("--seed", type=int)
+    verbs.add_parser("delete", help="delete the sandbox", parents=parents)
+    q = actions.add_parser("clock", help="show, set or advance the sandbox's clock", parents=parents)
+    verbs = q.add_subparsers(dest="clock_action", metavar="ACTION")
+    r = verbs.add_parser("set", help="set the clock to an ISO instant", parents=parents)
+    r.add_argument("instant")
+    r.add_argument("--frozen", action=argparse.BooleanOptionalAction, default=None)
+    r = verbs.add_parser("advance", help="move the clock by SECONDS (negative goes back)", parents=parents)
+    r.add_argument("seconds", type=_seconds)
+    q = actions.add_parser("outbox", help="the SMS the sandbox has sent, newest first", parents=parents)
+    q.add_argument("--phone")
+    q.add_argument("--limit", type=int, default=20)
