@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Awaitable, Callable
 
 from ..money import yuan
-from .output import print_fields, print_json, print_table
+from .output import print_fields, print_table
 
 PIN_ENV = "ZHELIBAN_PIN"
 PASSWORD_ENV = "ZHELIBAN_PASSWORD"
