@@ -36,7 +36,7 @@ def relation_text(relation: str) -> str:
     return t(f"card.relation.{key}") if key else relation
 
 
-def group_digits(code: str, size: int = 4) -> str:
+def group_digits(code: str, size: int = 6) -> str:
     return " ".join(code[i:i + size] for i in range(0, len(code), size))
 
 

@@ -40,7 +40,8 @@ class LoginScreen(AppScreen):
         with VerticalScroll(id="login-page"):
             with Vertical(id="login-panel", classes="panel"):
                 yield Static(t("login.title"), id="login-title", classes="panel-title")
-                yield Static(self.message or "", id="login-message", classes="notice")
+                if self.message:
+                    yield Static(self.message, id="login-message", classes="notice")
                 if self.zapp.demo is not None and self.zapp.demo.accounts:
                     yield Select(
                         [(a.label, i) for i, a in enumerate(self.zapp.demo.accounts)],
