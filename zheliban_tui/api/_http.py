@@ -2,16 +2,11 @@
 transport errors, status codes and unreadable bodies (``ApiClient`` and ``AdminClient`` both use it)."""
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
-if "httpx" not in sys.modules:
-    # httpx imports its command-line client (click, pygments, rich.progress: ~40 ms of the TUI's start)
-    # whenever those happen to be installed; this program never runs it, so it is not imported.
-    sys.modules.setdefault("httpx._main", None)
-import httpx  # noqa: E402
+import httpx
 
 from .errors import (
     BAD_RESPONSE,
@@ -20,9 +15,6 @@ from .errors import (
     SERVER_ERROR,
     ApiError,
 )
-
-if TYPE_CHECKING:
-    import ssl
 
 T = TypeVar("T")
 API_PREFIX = "/api/v1"
@@ -39,26 +31,7 @@ def make_http_client(server_url: str, *, timeout: float = DEFAULT_TIMEOUT_S,
         timeout=httpx.Timeout(timeout),
         headers={"Accept": "application/json, application/problem+json", "User-Agent": USER_AGENT},
         transport=transport,
-        verify=_verify_setting(server_url) if transport is None else True,
     )
-
-
-def _verify_setting(server_url: str) -> "ssl.SSLContext | bool":
-    """httpx's ``verify`` for a client of ``server_url``.
-
-    By default httpx builds an SSL context and loads a CA bundle into it when the client is created
-    (50-100 ms, an eighth of the TUI's start), needed or not. A plain-http server without a proxy (a
-    proxy may be reached over TLS) never needs it: every request goes to that server (relative URLs, no
-    redirects followed). Such a client gets a context that verifies and trusts no authority, so a TLS
-    connection through it could only fail, never pass unchecked. https servers keep the default.
-    """
-    from urllib.request import getproxies
-
-    if httpx.URL(server_url).scheme != "http" or getproxies():
-        return True
-    import ssl
-
-    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED and check_hostname, no CA loaded
 
 
 def segment(value: str | int) -> str:
