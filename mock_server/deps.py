@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from fastapi.routing import APIRoute
 
+from .clock import parse_instant
 from .domain.access_token import AccessTokenError, parse_access_token
 from .errors import ProblemError
 from .sandbox import Sandbox, SandboxRegistry
@@ -74,6 +75,37 @@ SECURITY_SCHEMES = {
 }
 
 
+MAX_TOKENS_KEPT = 4096  # verified access tokens kept per sandbox before the memo starts again
+
+
+def _claims_of(sandbox: Sandbox, token: str):
+    """The claims of a genuine token (memoised per sandbox: the signature check is pure under one secret)."""
+    claims = sandbox.token_claims.get(token)
+    if claims is None:
+        try:
+            claims = parse_access_token(sandbox.secret, token)
+        except AccessTokenError:
+            raise ProblemError("TOKEN_INVALID", headers={"WWW-Authenticate": "Bearer"}) from None
+        if len(sandbox.token_claims) >= MAX_TOKENS_KEPT:
+            sandbox.token_claims.clear()
+        sandbox.token_claims[token] = claims
+    return claims
+
+
+def _session_of(sandbox: Sandbox, session_id: str) -> tuple[Row, float] | None:
+    """The session's citizen row and the session's end (epoch seconds), kept in the sandbox's read cache
+    under the data's version stamp: a log-out or a revocation by any process changes the stamp."""
+    key = ("session", session_id)
+    found = sandbox.cache.get(sandbox.version, key)
+    if found is None:
+        row = sessions.citizen_of(sandbox.db, session_id)
+        if row is None:
+            return None
+        found = (row, parse_instant(row["session_expires_at"]).timestamp())
+        sandbox.cache.put(sandbox.version, sandbox.db.version(), key, found)
+    return found
+
+
 def _citizen_of(request: Request, sandbox: Sandbox) -> CurrentCitizen:
     authorization = request.headers.get("authorization")
     if not authorization:
@@ -82,17 +114,16 @@ def _citizen_of(request: Request, sandbox: Sandbox) -> CurrentCitizen:
     if scheme.lower() != "bearer" or not token:
         raise ProblemError("TOKEN_INVALID", "Use the header: Authorization: Bearer <access token>",
                            headers={"WWW-Authenticate": "Bearer"})
-    try:
-        claims = parse_access_token(sandbox.secret, token.strip())
-    except AccessTokenError:
-        raise ProblemError("TOKEN_INVALID", headers={"WWW-Authenticate": "Bearer"}) from None
-    if claims.expires_at_epoch <= sandbox.clock.epoch():
+    claims = _claims_of(sandbox, token.strip())
+    now = sandbox.clock.epoch()
+    if claims.expires_at_epoch <= now:
         raise ProblemError("TOKEN_EXPIRED", "The access token has expired: refresh it",
                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-    row = sessions.citizen_of(sandbox.db, claims.session_id)
-    if row is None or row["session_revoked_at"] is not None:
+    found = _session_of(sandbox, claims.session_id)
+    if found is None or found[0]["session_revoked_at"] is not None:
         raise ProblemError("SESSION_REVOKED", headers={"WWW-Authenticate": "Bearer"})
-    if row["session_expires_at"] <= sandbox.clock.now_iso():
+    row, session_end = found
+    if session_end <= now:
         raise ProblemError("SESSION_REVOKED", "The session has reached its end: log in again",
                            headers={"WWW-Authenticate": "Bearer"})
     return CurrentCitizen(sandbox, row, claims.session_id)

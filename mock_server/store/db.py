@@ -40,6 +40,9 @@ class Database:
         self.conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         self._lock = threading.RLock()
         self._depth = 0
+        self._replaced = 0  # bumped when the whole content is replaced (``copy_from``)
+        self._tuples = self.conn.cursor()  # answers plain tuples: for the pragmas read on every request
+        self._tuples.row_factory = None
 
     # --- transactions -------------------------------------------------------------------------
     @contextmanager
@@ -121,11 +124,19 @@ class Database:
         """Replace this database's content with ``source``'s (a sandbox reset: milliseconds)."""
         with self._lock, source._lock:
             source.conn.backup(self.conn)
+            self._replaced += 1
 
     def data_version(self) -> int:
         """Changes whenever another connection commits to this database."""
         with self._lock:
-            return self.conn.execute("PRAGMA data_version").fetchone()["data_version"]
+            return self._tuples.execute("PRAGMA data_version").fetchone()[0]
+
+    def version(self) -> tuple[int, int, int]:
+        """A stamp of the content this connection sees: it changes whenever another connection (another
+        worker process) commits, this connection changes a row, or the content is replaced. Equal stamps
+        mean the same data, so a value computed from the data can be kept under its stamp."""
+        with self._lock:
+            return self._tuples.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes, self._replaced
 
     def close(self) -> None:
         with self._lock:
