@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import Field
 
 from ..clock import iso
@@ -209,7 +209,8 @@ async def create_appointment(body: AppointmentCreate, citizen: VerifiedCitizenDe
     now = sandbox.clock.now()
     now_iso = iso(now)
     body_hash = idempotency.request_hash(BOOKING_SCOPE, body.model_dump())
-    with db.write():
+
+    def book(db) -> Response:
         replay = idempotency.find(db, citizen.id, key, BOOKING_SCOPE, body_hash)
         if replay is not None:
             status_code, stored = replay
@@ -220,8 +221,11 @@ async def create_appointment(body: AppointmentCreate, citizen: VerifiedCitizenDe
         messages.post(db, citizen.id, "booking", "预约成功", _booking_text(row), now_iso,
                       ref_type="appointment", ref_id=row["id"])
         idempotency.store(db, citizen.id, key, BOOKING_SCOPE, body_hash, 201, view, now_iso)
-    # ``view`` has the ``Appointment`` model's exact shape: sent as FastAPI would, without a second validation.
-    return json_response(view, 201)
+        # ``view`` has the ``Appointment`` model's exact shape: sent as FastAPI would, without a second validation.
+        return json_response(view, 201)
+
+    # committed together with the other bookings and payments of the moment (one fsync), answered after
+    return await db.transact(book)
 
 
 @router.get("/appointments", response_model=AppointmentList, summary="My appointments (for me and my family)")
