@@ -5,7 +5,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
 from . import __version__
-from .deps import SANDBOX_HEADER, SECURITY_SCHEMES, SandboxDep
+from .deps import SANDBOX_HEADER, SECURITY_SCHEMES, SandboxDep, SecuredRoute
 from .errors import ProblemError, install_problem_handlers, problem_response
 from .routes import (
     admin,
@@ -121,6 +121,9 @@ def add_routes(app: FastAPI, router: APIRouter, prefix: str = "") -> None:
             route_class_override=type(route), callbacks=route.callbacks, openapi_extra=route.openapi_extra,
             generate_unique_id_function=route.generate_unique_id_function,
             strict_content_type=route.strict_content_type)
+        added = app.router.routes[-1]
+        if isinstance(added, SecuredRoute):
+            added.serve_at_full_path()
 
 
 def _document_sandbox_header(app: FastAPI) -> None:

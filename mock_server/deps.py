@@ -8,6 +8,8 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.routing import APIRoute
+from starlette._utils import get_route_path
+from starlette.routing import Match
 
 from .clock import parse_instant
 from .domain.access_token import AccessTokenError, parse_access_token
@@ -189,11 +191,28 @@ def _security_of(dependant) -> set[str]:
 
 class SecuredRoute(APIRoute):
     """A route that documents the security schemes its dependencies check (``security`` attributes),
-    since they read their headers directly. Every router uses it: ``APIRouter(route_class=SecuredRoute)``."""
+    since they read their headers directly. Every router uses it: ``APIRouter(route_class=SecuredRoute)``.
+
+    A route in the app's own list (``app.add_routes``) knows the literal start of its path: a request
+    path that does not start with it cannot match, and is turned away without the pattern match (the
+    router tries the routes one by one, so this is paid by every request for every route before its own).
+    """
+
+    literal_prefix: str | None = None
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         schemes = sorted(_security_of(self.dependant))
         if schemes:
             self.openapi_extra = {**(self.openapi_extra or {}), "security": [{name: []} for name in schemes]}
+
+    def serve_at_full_path(self) -> None:
+        """Declare the route's path as the one requests use (not a path under an included router's prefix)."""
+        self.literal_prefix = self.path_format.partition("{")[0]
+
+    def matches(self, scope):
+        prefix = self.literal_prefix
+        if prefix is not None and scope["type"] == "http" and not get_route_path(scope).startswith(prefix):
+            return Match.NONE, {}
+        return super().matches(scope)
 
