@@ -181,7 +181,7 @@ def run_wrk(url: str, mode: str, seconds: float, *, lines_file: Path | None = No
     if not total:
         raise SystemExit("wrk printed no result:\n" + out)
     requests, duration_us = int(total.group(1)), _us(total.group(2) + total.group(3))
-    pct = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)$", out, re.M))
+    pct = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)\s*$", out, re.M))  # "1.84s " ends in a space
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     print(f"  {mode:<9} {requests:>8,} requests in {duration_us / 1e6:5.1f} s = {requests / (duration_us / 1e6):7,.0f}/s, "
