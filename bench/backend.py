@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import random
 import re
@@ -180,7 +181,7 @@ def run_wrk(url: str, mode: str, seconds: float, *, lines_file: Path | None = No
     if not total:
         raise SystemExit("wrk printed no result:\n" + out)
     requests, duration_us = int(total.group(1)), _us(total.group(2) + total.group(3))
-    pct = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)$", out, re.M))
+    pct = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)\s*$", out, re.M))  # "1.84s " ends in a space
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     print(f"  {mode:<9} {requests:>8,} requests in {duration_us / 1e6:5.1f} s = {requests / (duration_us / 1e6):7,.0f}/s, "
@@ -192,19 +193,25 @@ def run_wrk(url: str, mode: str, seconds: float, *, lines_file: Path | None = No
 
 
 def run_mixed(url: str, pool: list[str], work: Path, total: int, chunk_s: int = 10,
-              lines_per_chunk: int = 30_000) -> dict:
-    """Replay ``total`` mixed transactions in wrk runs of ``chunk_s`` seconds, each on a fresh slice
-    of citizens; the figure is the sum of the runs' own durations."""
+              lines_per_chunk: int = 30_000, connections: int = 64, threads: int = 2) -> dict:
+    """Replay ``total`` mixed transactions in wrk runs of ``chunk_s`` seconds at most, each on a fresh
+    slice of citizens; the figure is the sum of the runs' own durations. wrk runs for the whole
+    duration it is given, even once its threads have stopped, so the last run is given the time the
+    remainder needs at the rate of the run before (whole seconds, rounded up)."""
     done = duration_us = non2xx = runs = 0
     worst_p99 = 0.0
     used = 0
+    rate = None
     while done < total:
         if used + lines_per_chunk > len(pool) + lines_per_chunk // 2:
             raise SystemExit("bench: not enough synthetic citizens for the mixed phase (raise --citizens)")
         chunk = work / f"mixed-{runs}.lines"
         chunk.write_text("\n".join(pool[used: used + lines_per_chunk]) + "\n")
         left = total - done
-        r = run_wrk(url, "mixed", chunk_s, lines_file=chunk, limit=left // 2 + 1)
+        seconds = chunk_s if rate is None else max(1, min(chunk_s, math.ceil(left / rate)))
+        # a thread stops once it has asked for ``limit`` requests, counting the first one of each connection
+        limit = left // threads + connections // threads + 1
+        r = run_wrk(url, "mixed", seconds, lines_file=chunk, limit=limit, connections=connections, threads=threads)
         # three citizens' lines of ten requests (two bookings, two payments); never reuse a line
         used += int(r["requests"] * 0.35) + 500
         if r["requests"] == 0:
@@ -214,6 +221,7 @@ def run_mixed(url: str, pool: list[str], work: Path, total: int, chunk_s: int = 
         non2xx += r["status_errors"]
         worst_p99 = max(worst_p99, r["p99_us"])
         runs += 1
+        rate = r["requests"] / (r["duration_us"] / 1e6)
     return {"requests": done, "duration_us": duration_us, "rps": done / (duration_us / 1e6),
             "p50_us": 0.0, "p99_us": worst_p99, "status_errors": non2xx, "runs": runs}
 

@@ -8,7 +8,10 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.routing import APIRoute
+from starlette._utils import get_route_path
+from starlette.routing import Match
 
+from .clock import parse_instant
 from .domain.access_token import AccessTokenError, parse_access_token
 from .errors import ProblemError
 from .sandbox import Sandbox, SandboxRegistry
@@ -74,6 +77,37 @@ SECURITY_SCHEMES = {
 }
 
 
+MAX_TOKENS_KEPT = 4096  # verified access tokens kept per sandbox before the memo starts again
+
+
+def _claims_of(sandbox: Sandbox, token: str):
+    """The claims of a genuine token (memoised per sandbox: the signature check is pure under one secret)."""
+    claims = sandbox.token_claims.get(token)
+    if claims is None:
+        try:
+            claims = parse_access_token(sandbox.secret, token)
+        except AccessTokenError:
+            raise ProblemError("TOKEN_INVALID", headers={"WWW-Authenticate": "Bearer"}) from None
+        if len(sandbox.token_claims) >= MAX_TOKENS_KEPT:
+            sandbox.token_claims.clear()
+        sandbox.token_claims[token] = claims
+    return claims
+
+
+def _session_of(sandbox: Sandbox, session_id: str) -> tuple[Row, float] | None:
+    """The session's citizen row and the session's end (epoch seconds), kept in the sandbox's read cache
+    under the data's version stamp: a log-out or a revocation by any process changes the stamp."""
+    key = ("session", session_id)
+    found = sandbox.cache.get(sandbox.version, key)
+    if found is None:
+        row = sessions.citizen_of(sandbox.db, session_id)
+        if row is None:
+            return None
+        found = (row, parse_instant(row["session_expires_at"]).timestamp())
+        sandbox.cache.put(sandbox.version, sandbox.db.version(), key, found)
+    return found
+
+
 def _citizen_of(request: Request, sandbox: Sandbox) -> CurrentCitizen:
     authorization = request.headers.get("authorization")
     if not authorization:
@@ -82,17 +116,16 @@ def _citizen_of(request: Request, sandbox: Sandbox) -> CurrentCitizen:
     if scheme.lower() != "bearer" or not token:
         raise ProblemError("TOKEN_INVALID", "Use the header: Authorization: Bearer <access token>",
                            headers={"WWW-Authenticate": "Bearer"})
-    try:
-        claims = parse_access_token(sandbox.secret, token.strip())
-    except AccessTokenError:
-        raise ProblemError("TOKEN_INVALID", headers={"WWW-Authenticate": "Bearer"}) from None
-    if claims.expires_at_epoch <= sandbox.clock.epoch():
+    claims = _claims_of(sandbox, token.strip())
+    now = sandbox.clock.epoch()
+    if claims.expires_at_epoch <= now:
         raise ProblemError("TOKEN_EXPIRED", "The access token has expired: refresh it",
                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-    row = sessions.citizen_of(sandbox.db, claims.session_id)
-    if row is None or row["session_revoked_at"] is not None:
+    found = _session_of(sandbox, claims.session_id)
+    if found is None or found[0]["session_revoked_at"] is not None:
         raise ProblemError("SESSION_REVOKED", headers={"WWW-Authenticate": "Bearer"})
-    if row["session_expires_at"] <= sandbox.clock.now_iso():
+    row, session_end = found
+    if session_end <= now:
         raise ProblemError("SESSION_REVOKED", "The session has reached its end: log in again",
                            headers={"WWW-Authenticate": "Bearer"})
     return CurrentCitizen(sandbox, row, claims.session_id)
@@ -158,11 +191,28 @@ def _security_of(dependant) -> set[str]:
 
 class SecuredRoute(APIRoute):
     """A route that documents the security schemes its dependencies check (``security`` attributes),
-    since they read their headers directly. Every router uses it: ``APIRouter(route_class=SecuredRoute)``."""
+    since they read their headers directly. Every router uses it: ``APIRouter(route_class=SecuredRoute)``.
+
+    A route in the app's own list (``app.add_routes``) knows the literal start of its path: a request
+    path that does not start with it cannot match, and is turned away without the pattern match (the
+    router tries the routes one by one, so this is paid by every request for every route before its own).
+    """
+
+    literal_prefix: str | None = None
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         schemes = sorted(_security_of(self.dependant))
         if schemes:
             self.openapi_extra = {**(self.openapi_extra or {}), "security": [{name: []} for name in schemes]}
+
+    def serve_at_full_path(self) -> None:
+        """Declare the route's path as the one requests use (not a path under an included router's prefix)."""
+        self.literal_prefix = self.path_format.partition("{")[0]
+
+    def matches(self, scope):
+        prefix = self.literal_prefix
+        if prefix is not None and scope["type"] == "http" and not get_route_path(scope).startswith(prefix):
+            return Match.NONE, {}
+        return super().matches(scope)
 

@@ -18,6 +18,7 @@ from typing import Callable
 
 from .clock import SHANGHAI, SandboxClock, iso, parse_instant, wall_seconds
 from .errors import ProblemError
+from .read_cache import ReadCache
 from .settings import Settings
 from .store import meta
 from .store.db import Database
@@ -43,6 +44,13 @@ class Sandbox:
     on_sms: SmsListener | None = None
     journal: object | None = None
     inode: int = 0
+    path: str = ""
+    # the database's version stamp when the latest request began (``Database.version``): the key of
+    # ``cache``, answers computed from the data and kept until the data changes
+    version: tuple = field(init=False)
+    cache: ReadCache = field(init=False, default_factory=ReadCache)
+    # access token -> its verified claims, under the current secret (emptied when the secret changes)
+    token_claims: dict = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.clock = SandboxClock(self.db)
@@ -51,16 +59,21 @@ class Sandbox:
     def load_meta(self) -> None:
         self.clock.reload()
         self.secret = bytes.fromhex(meta.get(self.db, "secret", "") or "")
+        self.token_claims = {}
         self._meta_version = meta.get(self.db, "meta_version")
-        self._data_version = self.db.data_version()
+        self.version = self.db.version()
+        self._data_version = self.version[0]
 
     def refresh(self) -> None:
-        """Pick up a clock or reset made by another worker process (cheap when nothing changed)."""
-        version = self.db.data_version()
-        if version != self._data_version:
-            self._data_version = version
+        """Pick up a clock or reset made by another worker process (cheap when nothing changed), and
+        read the version stamp of the data for this request."""
+        version = self.db.version()
+        if version[0] != self._data_version:
+            self._data_version = version[0]
             if meta.get(self.db, "meta_version") != self._meta_version:
                 self.load_meta()
+                return
+        self.version = version
 
     @property
     def seed(self) -> int:
@@ -144,7 +157,7 @@ class SandboxRegistry:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = Database(path, shared=self.shared)
         migrate(db)
-        sandbox = Sandbox(sandbox_id, db, self.settings, on_sms=self.on_sms)
+        sandbox = Sandbox(sandbox_id, db, self.settings, on_sms=self.on_sms, path=str(path))
         sandbox.inode = os.stat(path).st_ino
         return sandbox
 
@@ -175,7 +188,7 @@ class SandboxRegistry:
     def _still_there(self, sandbox: Sandbox) -> Sandbox | None:
         """Another worker may have deleted (and re-created) the sandbox's file: forget a stale one."""
         try:
-            if os.stat(self.path_of(sandbox.id)).st_ino == sandbox.inode:
+            if os.stat(sandbox.path).st_ino == sandbox.inode:
                 return sandbox
         except FileNotFoundError:
             pass

@@ -9,8 +9,9 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import Field
+from pydantic_core import to_json
 
 from ..clock import iso
 from ..deps import IdempotencyKeyDep, SecuredRoute, VerifiedCitizenDep
@@ -29,7 +30,7 @@ from .hospitals import (
     WaitlistIdPath,
 )
 from .hospitals import router as _catalogue_router
-from .models import RequestModel, ResponseModel, json_response
+from .models import RequestModel, ResponseModel
 
 router = APIRouter(route_class=SecuredRoute, tags=["hospitals"], responses=_catalogue_router.responses)
 
@@ -209,19 +210,25 @@ async def create_appointment(body: AppointmentCreate, citizen: VerifiedCitizenDe
     now = sandbox.clock.now()
     now_iso = iso(now)
     body_hash = idempotency.request_hash(BOOKING_SCOPE, body.model_dump())
-    with db.write():
+
+    def book(db) -> Response:
         replay = idempotency.find(db, citizen.id, key, BOOKING_SCOPE, body_hash)
         if replay is not None:
             status_code, stored = replay
-            return JSONResponse(stored, status_code=status_code, headers={"Idempotent-Replayed": "true"})
+            return Response(stored, status_code=status_code, media_type="application/json",
+                            headers={"Idempotent-Replayed": "true"})
         row = appointments.book_detail(db, citizen_id=citizen.id, patient_id=body.patient_id or citizen.id,
                                        window_id=body.window_id, now=now, settings=settings)
-        view = appointment_body(row, settings, now)
+        # The ``Appointment`` model's exact shape: sent as FastAPI would, without a second validation; the
+        # same bytes are kept for a replay.
+        sent = to_json(appointment_body(row, settings, now))
         messages.post(db, citizen.id, "booking", "预约成功", _booking_text(row), now_iso,
                       ref_type="appointment", ref_id=row["id"])
-        idempotency.store(db, citizen.id, key, BOOKING_SCOPE, body_hash, 201, view, now_iso)
-    # ``view`` has the ``Appointment`` model's exact shape: sent as FastAPI would, without a second validation.
-    return json_response(view, 201)
+        idempotency.store(db, citizen.id, key, BOOKING_SCOPE, body_hash, 201, sent, now_iso)
+        return Response(sent, status_code=201, media_type="application/json")
+
+    # committed together with the other bookings and payments of the moment (one fsync), answered after
+    return await db.transact(book)
 
 
 @router.get("/appointments", response_model=AppointmentList, summary="My appointments (for me and my family)")

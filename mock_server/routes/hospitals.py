@@ -11,6 +11,8 @@ from datetime import date, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+from pydantic_core import to_json
 from pydantic import Field
 
 from ..clock import iso
@@ -19,7 +21,7 @@ from ..domain import booking_rules as rules
 from ..errors import ProblemError
 from ..store import hospitals
 from ..store.db import Database, Row
-from .models import PROBLEM_RESPONSES, Problem, ResponseModel, json_response
+from .models import PROBLEM_RESPONSES, Problem, ResponseModel
 
 _PROBLEM = {"application/problem+json": {}}
 router = APIRouter(route_class=SecuredRoute, tags=["hospitals"], responses={
@@ -262,7 +264,23 @@ async def department_schedule(
     day = _day_or_refuse(day_text, now.date()) if day_text is not None else \
         now.date() + timedelta(days=settings.booking_min_days_ahead)
     day_iso = day.isoformat()
-    tables = hospitals.schedule_tables(sandbox.db, department_id, day_iso)
+    in_range = rules.in_range(day, now, settings)
+    released = rules.is_released(day, now, settings)
+    # The answer depends on the data and on the two flags the clock sets: kept under the data's stamp.
+    key = ("schedule", department_id, day_iso, in_range, released)
+    body = sandbox.cache.get(sandbox.version, key)
+    if body is None:
+        body = _schedule_body(sandbox.db, department_id, day, in_range, released, settings)
+        sandbox.cache.put(sandbox.version, sandbox.db.version(), key, body)
+    return Response(body, media_type="application/json")
+
+
+def _schedule_body(db: Database, department_id: str, day: date, in_range: bool, released: bool,
+                   settings) -> bytes:
+    """The schedule as JSON bytes, in the ``Schedule`` model's shape (fields in its order, plain JSON
+    types); FastAPI does not validate the nested model again (``response_model`` still documents it)."""
+    day_iso = day.isoformat()
+    tables = hospitals.schedule_tables(db, department_id, day_iso)
     if tables is None:
         raise ProblemError("DEPARTMENT_NOT_FOUND", "No department has this id")
     sessions, window_rows = tables
@@ -291,12 +309,7 @@ async def department_schedule(
         entry["sessions"].append({"id": session_id, "period": period, "period_label": rules.period_label(period),
                                   "total": total, "remaining": remaining, "full": remaining <= 0,
                                   "waiting": waiting, "windows": windows})
-    in_range = rules.in_range(day, now, settings)
-    released = rules.is_released(day, now, settings)
-    # The body is already the ``Schedule`` model's shape (fields in its order, plain JSON types): it goes
-    # out as JSON directly, without FastAPI validating the nested model again (``response_model`` still
-    # documents it).
-    return json_response({
+    return to_json({
         "department_id": department_id, "date": day_iso, "weekday": rules.weekday_number(day),
         "weekday_label": rules.weekday_label(day), "in_range": in_range, "released": released,
         "opens_at": iso(rules.opens_at(day, settings)), "bookable": in_range and released, "doctors": doctors})

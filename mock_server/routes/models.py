@@ -1,9 +1,7 @@
 """Shared pieces of the request and response models."""
 from __future__ import annotations
 
-from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
-from pydantic_core import to_json
 
 
 class RequestModel(BaseModel):
@@ -34,10 +32,4 @@ PROBLEM_RESPONSES = {
     409: {"model": Problem, "description": "Refused by a rule", "content": {"application/problem+json": {}}},
     422: {"model": Problem, "description": "Not valid", "content": {"application/problem+json": {}}},
 }
-
-
-def json_response(body: dict, status_code: int = 200) -> Response:
-    """``body`` as FastAPI would send it for a response model (compact UTF-8 JSON from pydantic's
-    serializer), for a hot route whose body is built in the model's exact shape: no second validation."""
-    return Response(to_json(body), status_code=status_code, media_type="application/json")
 

@@ -6,8 +6,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import Field
+from pydantic_core import to_json
 
 from ..clock import SHANGHAI, iso
 from ..deps import IdempotencyKeyDep, SecuredRoute, VerifiedCitizenDep
@@ -164,7 +165,7 @@ def _payment_list_item(row: Row) -> dict:
 class _Replay(Exception):
     """Raised in the payment's transaction (rolling it back) when the result under its key is stored."""
 
-    def __init__(self, status_code: int, body: dict) -> None:
+    def __init__(self, status_code: int, body: str) -> None:
         super().__init__(status_code)
         self.status_code = status_code
         self.body = body
@@ -224,7 +225,7 @@ async def create_payment(body: PaymentCreate, citizen: VerifiedCitizenDep, key: 
     body_hash = idempotency.request_hash(PAYMENT_SCOPE, {"bill_id": body.bill_id, "amount_fen": body.amount_fen})
     stored = idempotency.find(db, citizen.id, key, PAYMENT_SCOPE, body_hash)
     if stored is not None:
-        return JSONResponse(stored[1], status_code=stored[0])
+        return Response(stored[1], status_code=stored[0], media_type="application/json")
 
     bill = visible_bill(citizen, body.bill_id)
     if bill["status"] == "paid":
@@ -247,42 +248,47 @@ async def create_payment(body: PaymentCreate, citizen: VerifiedCitizenDep, key: 
     _check_pay_pin(sandbox, citizen.row, body.pin)
 
     now_iso = iso(now)
-    # A request with this key that finished while this one checked the PIN is not looked for up front:
-    # the bill's conditional update or the key's primary key refuses this one, and then it is answered.
-    try:
-        with db.write():
-            payment_seq, receipt_seq = payment_store.next_numbers(db, PAYMENT_COUNTER, RECEIPT_COUNTER)
-            payment_id = f"{PAYMENT_ID_PREFIX}{payment_seq:0{PAYMENT_ID_DIGITS}d}"
-            if not bill_store.mark_paid(db, bill["id"], payment_id):
-                _replay_if_stored(db, citizen.id, key, body_hash)
-                raise ProblemError("BILL_ALREADY_PAID", f"Bill {bill['id']} is paid already")
-            try:
-                payment = payment_store.record_succeeded(
-                    db, payment_id=payment_id, citizen_id=citizen.id, bill_id=bill["id"], payer_id=bill["citizen_id"],
-                    amount_fen=charge.amount_fen, owed_fen=charge.owed_fen, late_fee_fen=charge.late_fee_fen,
-                    prepaid_fen=charge.prepaid_fen, channel=PAYMENT_CHANNEL, now_iso=now_iso)
-            except IntegrityError:  # payments_one_success_per_bill: the database's own guard
-                raise ProblemError("BILL_ALREADY_PAID", f"Bill {bill['id']} is paid already") from None
-            if charge.prepaid_fen and not bill_store.add_prepaid(db, bill["provider_id"], bill["account_number"],
-                                                                 charge.prepaid_fen):
-                raise ProblemError("AMOUNT_MUST_BE_EXACT", "This bill has no account to keep a surplus on",
-                                   due_fen=due.total_fen(bill["amount_fen"]))
-            receipt = payment_store.add_receipt(db, payment_id, fiscal_bill.make_receipt(
-                secret=sandbox.secret, sequence=receipt_seq, issued_at=now_iso, amount_fen=charge.amount_fen,
-                payer_name=bill["payer_name"], agency=bill["agency"], item=bill["item"]))
-            messages.post(db, citizen.id, MESSAGE_KIND, MESSAGE_TITLE, _payment_message(bill, charge, receipt),
-                          now_iso, ref_type="payment", ref_id=payment_id)
-            response = _new_payment_view(payment, bill, receipt, citizen.id, today, s)
-            try:
-                idempotency.store(db, citizen.id, key, PAYMENT_SCOPE, body_hash, 201, response, now_iso)
-            except IntegrityError:  # the key's primary key: another request took it while this one checked
-                # the PIN. Not this request: its result would have settled this bill first (mark_paid above
-                # refused). Answered without another statement (PostgreSQL refuses any in a failed
-                # transaction); the rollback undoes this attempt.
-                raise ProblemError("IDEMPOTENCY_KEY_REUSED", idempotency.KEY_REUSED_DETAIL) from None
+
+    def pay(db) -> bytes:
+        # A request with this key that finished while this one checked the PIN is not looked for up
+        # front: the bill's conditional update or the key's primary key refuses this one, and then it is
+        # answered.
+        payment_seq, receipt_seq = payment_store.next_numbers(db, PAYMENT_COUNTER, RECEIPT_COUNTER)
+        payment_id = f"{PAYMENT_ID_PREFIX}{payment_seq:0{PAYMENT_ID_DIGITS}d}"
+        if not bill_store.mark_paid(db, bill["id"], payment_id):
+            _replay_if_stored(db, citizen.id, key, body_hash)
+            raise ProblemError("BILL_ALREADY_PAID", f"Bill {bill['id']} is paid already")
+        try:
+            payment = payment_store.record_succeeded(
+                db, payment_id=payment_id, citizen_id=citizen.id, bill_id=bill["id"], payer_id=bill["citizen_id"],
+                amount_fen=charge.amount_fen, owed_fen=charge.owed_fen, late_fee_fen=charge.late_fee_fen,
+                prepaid_fen=charge.prepaid_fen, channel=PAYMENT_CHANNEL, now_iso=now_iso)
+        except IntegrityError:  # payments_one_success_per_bill: the database's own guard
+            raise ProblemError("BILL_ALREADY_PAID", f"Bill {bill['id']} is paid already") from None
+        if charge.prepaid_fen and not bill_store.add_prepaid(db, bill["provider_id"], bill["account_number"],
+                                                             charge.prepaid_fen):
+            raise ProblemError("AMOUNT_MUST_BE_EXACT", "This bill has no account to keep a surplus on",
+                               due_fen=due.total_fen(bill["amount_fen"]))
+        receipt = payment_store.add_receipt(db, payment_id, fiscal_bill.make_receipt(
+            secret=sandbox.secret, sequence=receipt_seq, issued_at=now_iso, amount_fen=charge.amount_fen,
+            payer_name=bill["payer_name"], agency=bill["agency"], item=bill["item"]))
+        messages.post(db, citizen.id, MESSAGE_KIND, MESSAGE_TITLE, _payment_message(bill, charge, receipt),
+                      now_iso, ref_type="payment", ref_id=payment_id)
+        response = to_json(_new_payment_view(payment, bill, receipt, citizen.id, today, s))
+        try:
+            idempotency.store(db, citizen.id, key, PAYMENT_SCOPE, body_hash, 201, response, now_iso)
+        except IntegrityError:  # the key's primary key: another request took it while this one checked
+            # the PIN. Not this request: its result would have settled this bill first (mark_paid above
+            # refused). Answered without another statement (PostgreSQL refuses any in a failed
+            # transaction); the rollback undoes this attempt.
+            raise ProblemError("IDEMPOTENCY_KEY_REUSED", idempotency.KEY_REUSED_DETAIL) from None
+        return response
+
+    try:  # committed together with the other payments and bookings of the moment (one fsync), answered after
+        response = await db.transact(pay)
     except _Replay as replay:  # rolled back: nothing of this attempt is kept, not even its numbers
-        return JSONResponse(replay.body, status_code=replay.status_code)
-    return JSONResponse(response, status_code=201)
+        return Response(replay.body, status_code=replay.status_code, media_type="application/json")
+    return Response(response, status_code=201, media_type="application/json")
 
 
 @router.get("/payments", response_model=PaymentList, summary="My payments, newest first")

@@ -83,3 +83,102 @@ def test_any_garbage_gets_problem_json_never_a_500(live_server):
         assert 400 <= r.status_code < 500, (path, r.status_code, r.text[:200])
         assert r.headers["content-type"].startswith("application/problem+json")
         assert "Traceback" not in r.text and r.json()["code"]
+
+
+def _kill_all(proc) -> None:
+    """SIGKILL a server and its worker processes at once, as a power cut of the processes would."""
+    import os
+
+    children = []
+    try:
+        with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as f:
+            children = [int(pid) for pid in f.read().split()]
+    except OSError:
+        pass
+    for pid in [*children, proc.pid]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait()
+
+
+def test_a_killed_server_keeps_every_acknowledged_booking_and_payment(tmp_path):
+    """Bookings and payments are committed in groups (one fsync for several): SIGKILL both workers in
+    the middle of a stream of them, restart, and every one that was answered 201 is there."""
+    import asyncio
+    import sqlite3
+
+    from mock_server.seed import DEMO_PASSWORD, DEMO_PAY_PIN
+
+    db = tmp_path / "group.sqlite"
+    server = LiveServer(db, "--workers", "2").start()
+    acknowledged: list[tuple[str, dict, dict, dict]] = []  # (kind, request headers, request body, answer)
+    try:
+        url = server.url
+
+        async def stream() -> None:
+            async with httpx.AsyncClient(base_url=url, timeout=30,
+                                         limits=httpx.Limits(max_connections=40)) as c:
+                people = []
+                for phone in ("13705719050", "13805710002"):
+                    r = await c.post("/api/v1/auth/login/password", json={"account": phone, "password": DEMO_PASSWORD})
+                    auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
+                    family = (await c.get("/api/v1/me", headers=auth)).json()
+                    patients = [None] + [m["id"] for m in family.get("family", [])]
+                    people.append((auth, patients))
+                departments = [d["id"] for h in (await c.get("/api/v1/hospitals")).json()["items"][:3]
+                               for d in (await c.get(f"/api/v1/hospitals/{h['id']}/departments")).json()["items"][:4]]
+                attempts = []
+                for day in ("2026-06-16", "2026-06-17", "2026-06-18", "2026-06-19"):
+                    for n, department in enumerate(departments):
+                        schedule = (await c.get(f"/api/v1/departments/{department}/schedule",
+                                                params={"date": day})).json()
+                        free = [w["id"] for d in schedule["doctors"] for s in d["sessions"] for w in s["windows"]
+                                if w["remaining"] > 0]
+                        if free:
+                            auth, patients = people[n % 2]
+                            patient = patients[(n // 2) % len(patients)]
+                            attempts.append(("book", auth, {"window_id": free[0], **({"patient_id": patient} if patient else {})}))
+                for auth, _ in people:
+                    bills = (await c.get("/api/v1/bills", params={"status": "unpaid"}, headers=auth)).json()["items"]
+                    attempts += [("pay", auth, {"bill_id": b["id"], "pin": DEMO_PAY_PIN}) for b in bills if not b["expired"]]
+                attempts.sort(key=lambda a: a[0] == "pay")
+                attempts = [a for pair in zip(attempts[::2], attempts[1::2]) for a in pair] + attempts[len(attempts) // 2 * 2:]
+
+                async def one(i: int, kind: str, auth: dict, body: dict) -> None:
+                    headers = {**auth, "Idempotency-Key": f"kill-{kind}-{i:04d}"}
+                    path = "/api/v1/appointments" if kind == "book" else "/api/v1/payments"
+                    try:
+                        r = await c.post(path, json=body, headers=headers)
+                    except httpx.HTTPError:
+                        return
+                    if r.status_code == 201:
+                        acknowledged.append((kind, headers, body, r.json()))
+
+                tasks = [asyncio.create_task(one(i, *a)) for i, a in enumerate(attempts)]
+                assert len(tasks) >= 40, len(tasks)
+                while len(acknowledged) < 12 and not all(t.done() for t in tasks):
+                    await asyncio.sleep(0.002)
+                _kill_all(server.proc)
+                await asyncio.gather(*tasks)
+
+        asyncio.run(stream())
+    finally:
+        server.stop()
+    assert len(acknowledged) >= 12
+    with sqlite3.connect(db) as conn:  # the file as the crash left it, before any restart
+        booked = {r[0] for r in conn.execute("SELECT id FROM appointments WHERE status = 'booked'")}
+        paid = {r[0] for r in conn.execute("SELECT id FROM payments WHERE status = 'succeeded'")}
+        assert conn.execute("SELECT COUNT(*) FROM time_windows WHERE booked > capacity").fetchone()[0] == 0
+    for kind, _, _, answer in acknowledged:
+        assert answer["id"] in (booked if kind == "book" else paid), (kind, answer["id"])
+    again = LiveServer(db).start()
+    try:  # the same request again is answered with the same result, not made a second time
+        for kind, headers, body, answer in acknowledged:
+            path = "/api/v1/appointments" if kind == "book" else "/api/v1/payments"
+            r = httpx.post(again.url + path, json=body, headers=headers)
+            assert r.status_code == 201 and r.json()["id"] == answer["id"], r.text
+    finally:
+        again.stop()
+
