@@ -50,6 +50,13 @@ class DemoHooks:
 # service id -> (module in screens/, screen class, keyword arguments)
 SERVICE_SCREENS: dict[str, tuple[str, str, dict]] = {
     "card": ("card", "CardScreen", {}),
+    "utilities": ("bills", "BillsScreen", {"preset": "utilities"}),
+    "public_pay": ("bills", "BillsScreen", {"preset": "public_pay"}),
+    "insurance_pay": ("bills", "BillsScreen", {"preset": "insurance_pay"}),
+    "payments": ("payments", "PaymentsScreen", {}),
+    "booking": ("booking", "BookingScreen", {}),
+    "appointments": ("appointments", "AppointmentsScreen", {}),
+    "messages": ("messages", "MessagesScreen", {}),
 }
 
 SESSION_ENDED_CODES = frozenset({
@@ -122,14 +129,16 @@ class ZhelibanApp(App[None]):
     @work(exclusive=True, group="session", exit_on_error=False)
     async def resume(self, stored) -> None:
         """Resume silently with the kept refresh token; back to login if it no longer works."""
-        from .api import ApiError
+        from .api import BAD_RESPONSE, SERVER_ERROR, ApiError
         from .screens.splash import SplashScreen
 
         try:
-            await self.api.refresh(stored.refresh_token)
+            if not self.api.logged_in:  # a retry after `me` failed goes on with the session refreshed already
+                await self.api.refresh(stored.refresh_token)
             me = await self.api.me()
         except ApiError as err:
-            if err.is_network and isinstance(self.screen, SplashScreen):
+            transient = err.is_network or err.code in (SERVER_ERROR, BAD_RESPONSE) or (err.status or 0) >= 500
+            if transient and isinstance(self.screen, SplashScreen):  # the session may well be fine: retry
                 self.screen.show_failure(err, lambda: self.resume(stored))
                 return
             self._keep(self.credentials.clear)
@@ -173,6 +182,7 @@ class ZhelibanApp(App[None]):
         from .screens.home import HomeScreen
 
         self.me = me
+        self.clear_notifications()  # the login's toasts (an SMS code among them) end with the login
         self._reset_to(HomeScreen())
 
     def show_login(self, message: str | None = None) -> None:

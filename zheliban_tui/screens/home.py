@@ -12,7 +12,7 @@ from ..services import SERVICES
 from ..widgets.brand_bar import BrandBar
 from ..widgets.localized_footer import LocalizedFooter
 from ..widgets.service_tile import ServiceTile
-from .base import AppScreen
+from .base import AppScreen, error_message
 
 
 class HomeScreen(AppScreen):
@@ -40,7 +40,9 @@ class HomeScreen(AppScreen):
         yield LocalizedFooter()
 
     def on_mount(self) -> None:
-        self.query(ServiceTile).first().focus()
+        tiles = self.query(ServiceTile)
+        if tiles:  # none while the app closes during the switch to this screen
+            tiles.first().focus()
 
     def theme_changed(self) -> None:
         self.call_later(self.recompose)
@@ -72,7 +74,8 @@ class HomeScreen(AppScreen):
         try:
             count = await self.zapp.api.unread_count()
         except ApiError as err:
-            self.session_ended(err)
+            if not self.session_ended(err):  # say it: the unread count shown may be out of date
+                self.notify(error_message(err), severity="warning")
             return
         for tile in self.query(ServiceTile):
             if tile.service.id == "messages":

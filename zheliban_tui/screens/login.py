@@ -129,8 +129,10 @@ class LoginScreen(AppScreen):
     # ---- events ------------------------------------------------------------------------------
     @on(TabbedContent.TabActivated, "#login-tabs")
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
-        self.active_tab = event.pane.id or TAB_SMS
-        self._set_error("")
+        tab = event.pane.id or TAB_SMS
+        if tab != self.active_tab:  # a rebuild (language switch) re-activates the same tab: keep the error
+            self.active_tab = tab
+            self._set_error("")
 
     @on(Checkbox.Changed, "#remember")
     def _remember_changed(self, event: Checkbox.Changed) -> None:

@@ -21,12 +21,14 @@ class ErrorBanner(Horizontal):
         def control(self) -> "ErrorBanner":
             return self.banner
 
+    def __init__(self, *children, **kwargs) -> None:
+        super().__init__(*children, **kwargs)
+        # Hidden from the start, not on mount: a failure reported before the mount stays shown.
+        self.display = False
+
     def compose(self) -> ComposeResult:
         yield Static("", classes="error-text")
         yield Button(t("common.retry"), classes="retry", variant="warning")
-
-    def on_mount(self) -> None:
-        self.display = False
 
     def show(self, text: str) -> None:
         self.query_one(".error-text", Static).update(text)
