@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -32,7 +33,7 @@ class LoginScreen(AppScreen):
         self.active_tab = TAB_SMS
         self.resend_deadline: float | None = None
         self.busy = False
-        self.error = ""
+        self.error: Callable[[], str] | None = None  # the error shown, re-worded after a language switch
 
     # ---- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -68,7 +69,7 @@ class LoginScreen(AppScreen):
                     yield Checkbox(t("login.remember"), value=self.zapp.remember, id="remember")
                 yield Button(t("login.logging_in") if self.busy else t("login.submit"), id="login",
                              variant="primary", disabled=self.busy)
-                yield Static(self.error, id="login-error", classes="error-text")
+                yield Static(self.error() if self.error else "", id="login-error", classes="error-text")
         yield LocalizedFooter()
 
     def on_mount(self) -> None:
@@ -164,7 +165,7 @@ class LoginScreen(AppScreen):
         phone_input = self.query_one("#sms-phone", Input)
         check = check_phone(phone_input.value)
         if not check.ok:
-            self._set_error(t(check.message_key or "validate.phone_digits", **check.values))
+            self._set_error(lambda: t(check.message_key or "validate.phone_digits", **check.values))
             phone_input.focus()
             return
         if self._seconds_to_resend() > 0:
@@ -194,12 +195,14 @@ class LoginScreen(AppScreen):
     def _ok(self, check: Check, selector: str, fallback_key: str) -> bool:
         if check.ok:
             return True
-        self._set_error(t(check.message_key or fallback_key, **check.values))
+        self._set_error(lambda: t(check.message_key or fallback_key, **check.values))
         self.query_one(selector, Input).focus()
         return False
 
-    def _set_error(self, text: str) -> None:
-        self.error = text
+    def _set_error(self, words: Callable[[], str] | str) -> None:
+        """Show an error; given as a function of the language, it is re-worded when F2 switches it."""
+        self.error = (lambda: words) if isinstance(words, str) else words
+        text = self.error()
         self.query_one("#login-error", Static).update(text)
 
     def _set_busy(self, busy: bool) -> None:
@@ -223,7 +226,7 @@ class LoginScreen(AppScreen):
             retry_after = (err.extra or {}).get("retry_after")
             if err.code == "OTP_RESEND_TOO_SOON" and isinstance(retry_after, int):
                 self.resend_deadline = self.zapp.monotonic() + retry_after
-            self._set_error(error_message(err))
+            self._set_error(lambda err=err: error_message(err))
             self._update_code_button()
             return
         self.resend_deadline = self.zapp.monotonic() + sent.resend_after
@@ -253,7 +256,7 @@ class LoginScreen(AppScreen):
             me = await self.zapp.api.me()
         except ApiError as err:
             self._set_busy(False)
-            self._set_error(error_message(err))
+            self._set_error(lambda err=err: error_message(err))
             if kind == "sms":
                 code_input = self.query_one("#sms-code", Input)
                 if err.code.startswith("OTP_"):
