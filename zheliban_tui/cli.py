@@ -64,6 +64,11 @@ def run_tui(server: str, *, sandbox: str | None, lang: str, theme: str, remember
     from .app import ZhelibanApp
     from .credentials import CredentialStore
 
+    import gc
+
+    # Fewer full collections: with the default thresholds a 75-97 ms full collection lands on a key
+    # press every few hundred (bench/tui_schedule.py --gc-threshold shows the difference).
+    gc.set_threshold(10000, 50, 100)
     http = make_http_client(server)
     api = ApiClient(http, sandbox=sandbox)
     credentials = credentials or CredentialStore(server, sandbox, remember=remember)
