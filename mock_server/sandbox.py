@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -229,6 +230,48 @@ class SandboxRegistry:
             self._fill(sandbox, sandbox.seed if seed is None else seed, spec)
             return sandbox
 
+    # --- snapshots ------------------------------------------------------------------------------
+    def snapshot_path(self, sandbox_id: str, name: str) -> Path:
+        folder = self.path_of(sandbox_id)
+        return folder.with_name(folder.stem + ".snapshots") / f"{name}.sqlite"
+
+    def snapshot(self, sandbox_id: str, name: str) -> dict:
+        """Keep a copy of the sandbox's data and clock under ``name`` (an existing one is replaced)."""
+        self.check_id(name)
+        sandbox = self.get(sandbox_id)
+        path = self.snapshot_path(sandbox_id, name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        taken_at = sandbox.clock.now()
+        copy = Database(str(path) + ".part")
+        try:
+            copy.copy_from(sandbox.db)
+            with copy.write():
+                # the clock resumes at the instant of the snapshot when it is restored
+                meta.put(copy, "clock_virtual", repr(taken_at.timestamp()))
+        finally:
+            copy.close()
+        os.replace(str(path) + ".part", path)
+        return {"name": name, "sandbox": sandbox_id, "taken_at": iso(taken_at)}
+
+    def restore(self, sandbox_id: str, name: str) -> Sandbox:
+        """Put the sandbox back to a snapshot: its data, and its clock at the snapshot's instant."""
+        self.check_id(name)
+        sandbox = self.get(sandbox_id)
+        path = self.snapshot_path(sandbox_id, name)
+        if not path.exists():
+            raise ProblemError("SNAPSHOT_NOT_FOUND", f"The sandbox {sandbox_id!r} has no snapshot {name!r}")
+        source = Database(path)
+        try:
+            with self._lock:
+                sandbox.db.copy_from(source)
+                with sandbox.db.write():
+                    meta.put(sandbox.db, "clock_wall", repr(wall_seconds()))
+                    meta.bump_version(sandbox.db)
+                sandbox.load_meta()
+        finally:
+            source.close()
+        return sandbox
+
     def delete(self, sandbox_id: str) -> None:
         if sandbox_id == self.settings.default_sandbox:
             raise ProblemError("SANDBOX_PROTECTED", "The default sandbox can be reset, not deleted",
@@ -243,6 +286,7 @@ class SandboxRegistry:
                     os.remove(str(path) + suffix)
                 except FileNotFoundError:
                     pass
+            shutil.rmtree(path.with_name(path.stem + ".snapshots"), ignore_errors=True)
 
     def list(self) -> list[Sandbox]:
         ids = set(self._sandboxes)

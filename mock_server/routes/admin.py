@@ -42,6 +42,17 @@ class SandboxReset(RequestModel):
     seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
 
 
+class SnapshotTake(RequestModel):
+    name: str = Field(min_length=1, max_length=63, pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$",
+                      description="A name for the snapshot; taking it again replaces it")
+
+
+class SnapshotView(ResponseModel):
+    name: str
+    sandbox: str
+    taken_at: str = Field(description="The sandbox's time when the snapshot was taken")
+
+
 class ClockSet(RequestModel):
     now: str = Field(max_length=40, description="ISO 8601 instant; without an offset it is read as +08:00")
     frozen: bool | None = None
@@ -90,6 +101,18 @@ async def get_sandbox(sandbox_id: str, registry: RegistryDep):
 @router.post("/sandboxes/{sandbox_id}/reset", response_model=SandboxView, summary="Reset a sandbox to its seed")
 async def reset_sandbox(sandbox_id: str, registry: RegistryDep, body: SandboxReset | None = None):
     return registry.reset(sandbox_id, seed=body.seed if body else None).describe()
+
+
+@router.post("/sandboxes/{sandbox_id}/snapshots", response_model=SnapshotView, status_code=201,
+             summary="Keep a copy of a sandbox's data and clock")
+async def take_snapshot(sandbox_id: str, body: SnapshotTake, registry: RegistryDep):
+    return registry.snapshot(sandbox_id, body.name)
+
+
+@router.post("/sandboxes/{sandbox_id}/snapshots/{name}/restore", response_model=SandboxView,
+             summary="Put a sandbox back to a snapshot (its clock resumes at the snapshot's instant)")
+async def restore_snapshot(sandbox_id: str, name: str, registry: RegistryDep):
+    return registry.restore(sandbox_id, name).describe()
 
 
 @router.delete("/sandboxes/{sandbox_id}", status_code=204, summary="Delete a sandbox and its file")

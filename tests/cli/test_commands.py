@@ -198,6 +198,18 @@ def test_admin_clock_and_reset(cli):
     assert reset["id"] == cli.sandbox
 
 
+def test_admin_snapshot_and_restore(cli):
+    cli.login()
+    taken = cli.json("admin", "sandbox", "snapshot", "clean")
+    assert taken["name"] == "clean"
+    bill = next(b for b in cli.json("bills")["items"] if b["kind"] == "water")
+    cli.json("pay", bill["id"], "--pin-stdin", stdin=PAY_PIN + "\n")
+    assert cli.run("admin", "sandbox", "restore", "missing").returncode == 1
+    cli.json("admin", "sandbox", "restore", "clean")
+    cli.login()  # the session was made after the snapshot: it is gone with it
+    assert [p for p in cli.json("payments")] == []
+
+
 def test_admin_without_a_key_is_a_usage_error_and_a_wrong_key_is_refused(cli):
     done = cli.run("admin", "outbox", env={"ZHELIBAN_ADMIN_KEY": ""})
     assert done.returncode == 2 and "admin key" in done.stderr

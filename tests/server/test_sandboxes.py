@@ -176,3 +176,36 @@ def test_server_restart_keeps_every_write(tmp_path, settings):
 def test_sqlite_runs_in_wal_with_full_sync(sandbox):
     assert sandbox.db.scalar("PRAGMA journal_mode") == "wal"
     assert sandbox.db.scalar("PRAGMA synchronous") == 2  # FULL
+
+
+async def test_snapshot_and_restore_bring_back_data_and_clock(client, admin_headers, auth):
+    base = "/admin/sandboxes/demo"
+    taken = await client.post(f"{base}/snapshots", json={"name": "before-pay"}, headers=admin_headers)
+    assert taken.status_code == 201, taken.text
+    assert taken.json()["taken_at"].startswith("2026-06-15T09:00")
+    headers = auth()
+    bills = (await client.get("/api/v1/bills", headers=headers)).json()["items"]
+    bill = next(b for b in bills if b["kind"] == "water")
+    paid = await client.post("/api/v1/payments", json={"bill_id": bill["id"], "pin": "258369"},
+                             headers={**headers, "Idempotency-Key": "snapshot-test-1"})
+    assert paid.status_code == 201, paid.text
+    await client.post(f"{base}/clock/advance", json={"seconds": 86400}, headers=admin_headers)
+
+    restored = await client.post(f"{base}/snapshots/before-pay/restore", headers=admin_headers)
+    assert restored.status_code == 200, restored.text
+    assert restored.json()["clock"]["now"].startswith("2026-06-15T09:0")
+    headers = auth()
+    again = (await client.get(f"/api/v1/bills/{bill['id']}", headers=headers)).json()
+    assert again["status"] == "unpaid"
+    assert (await client.get("/api/v1/payments", headers=headers)).json()["items"] == []
+
+
+async def test_restoring_a_missing_snapshot_or_a_bad_name_is_refused(client, admin_headers):
+    body = assert_problem(await client.post("/admin/sandboxes/demo/snapshots/nope/restore", headers=admin_headers),
+                          404, "SNAPSHOT_NOT_FOUND")
+    assert "nope" in body["detail"]
+    assert_problem(await client.post("/admin/sandboxes/demo/snapshots", json={"name": "../x"}, headers=admin_headers),
+                   422, "VALIDATION_FAILED")
+    assert_problem(await client.post("/admin/sandboxes/demo/snapshots", json={"name": "ok"}), 401, "ADMIN_KEY_REQUIRED")
+    assert_problem(await client.post("/admin/sandboxes/nosuch/snapshots", json={"name": "ok"}, headers=admin_headers),
+                   404, "SANDBOX_NOT_FOUND")

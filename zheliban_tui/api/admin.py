@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import httpx
 
 from ._http import query, read_answer, segment, send
-from .models import Appointment, OutboxSms, SandboxClock, SandboxInfo, list_of
+from .models import Appointment, OutboxSms, SandboxClock, SandboxInfo, Snapshot, list_of
 
 T = TypeVar("T")
 ADMIN_PREFIX = "/admin/sandboxes"
@@ -50,6 +50,15 @@ class AdminClient:
     async def reset_sandbox(self, sandbox_id: str, *, seed: int | None = None) -> SandboxInfo:
         body = {"seed": seed} if seed is not None else None
         return await self._call("POST", f"/{segment(sandbox_id)}/reset", SandboxInfo.from_json, json=body)
+
+    async def snapshot(self, sandbox_id: str, name: str) -> Snapshot:
+        """Keep a copy of the sandbox's data and clock under ``name`` (taking it again replaces it)."""
+        return await self._call("POST", f"/{segment(sandbox_id)}/snapshots", Snapshot.from_json, json={"name": name})
+
+    async def restore_snapshot(self, sandbox_id: str, name: str) -> SandboxInfo:
+        """Back to a snapshot: its data, and its clock at the snapshot's instant."""
+        return await self._call("POST", f"/{segment(sandbox_id)}/snapshots/{segment(name)}/restore",
+                                SandboxInfo.from_json)
 
     async def delete_sandbox(self, sandbox_id: str) -> None:
         await self._call("DELETE", f"/{segment(sandbox_id)}", None)

@@ -673,6 +673,13 @@ class SandboxClock(Model):
 
 
 @model
+class Snapshot(Model):
+    name: str
+    sandbox: str
+    taken_at: datetime  # the sandbox's time when it was taken
+
+
+@model
 class SandboxInfo(Model):
     id: str
     seed: int

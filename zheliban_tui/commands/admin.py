@@ -38,6 +38,12 @@ async def run(admin, args):
         if args.sandbox_action == "reset":
             info = await admin.reset_sandbox(sandbox, seed=args.seed)
             return info, _sandbox_fields
+        if args.sandbox_action == "snapshot":
+            taken = await admin.snapshot(sandbox, args.name)
+            return taken, lambda r: print_fields([("snapshot", r.name), ("sandbox", r.sandbox),
+                                                  ("taken at", r.taken_at.isoformat())])
+        if args.sandbox_action == "restore":
+            return await admin.restore_snapshot(sandbox, args.name), _sandbox_fields
         if args.sandbox_action == "delete":
             await admin.delete_sandbox(sandbox)
             return {"deleted": sandbox}, lambda r: print(f"sandbox {sandbox} deleted")
@@ -81,6 +87,10 @@ def add_parsers(commands, common: argparse.ArgumentParser) -> None:
     r = verbs.add_parser("reset", help="back to its seeded state (milliseconds)", parents=parents)
     r.add_argument("--seed", type=int)
     verbs.add_parser("delete", help="delete the sandbox", parents=parents)
+    r = verbs.add_parser("snapshot", help="keep a copy of the sandbox's data and clock", parents=parents)
+    r.add_argument("name")
+    r = verbs.add_parser("restore", help="back to a snapshot (data and clock)", parents=parents)
+    r.add_argument("name")
     q = actions.add_parser("clock", help="show, set or advance the sandbox's clock", parents=parents)
     verbs = q.add_subparsers(dest="clock_action", metavar="ACTION")
     r = verbs.add_parser("set", help="set the clock to an ISO instant", parents=parents)
