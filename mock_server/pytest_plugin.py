@@ -59,7 +59,7 @@ import pytest
 
 if TYPE_CHECKING:
     import subprocess
-    from collections.abc import Callable, Coroutine
+    from collections.abc import Coroutine
     from datetime import datetime, timedelta
     from pathlib import Path
 
