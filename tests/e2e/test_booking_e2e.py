@@ -6,14 +6,10 @@ every call crosses a TCP socket. Other citizens act through the same API, as ano
 """
 from __future__ import annotations
 
-import contextlib
-import uuid
-from dataclasses import dataclass
 
 import pytest
 from textual.widgets import Static
 
-from tests.conftest import ADMIN_KEY
 from tests.tui.booking_support import (
     LI_PHONE,
     fill_with_others,
@@ -25,7 +21,7 @@ from tests.tui.booking_support import (
     painted,
 )
 from tests.tui.conftest import SIZE, log_in, wait_for
-from zheliban_tui.api import AdminClient, ApiClient, ApiError, make_http_client
+from zheliban_tui.api import ApiClient, make_http_client
 from zheliban_tui.app import ZhelibanApp
 from zheliban_tui.credentials import CredentialStore
 from zheliban_tui.screens.appointments import AppointmentsScreen
@@ -39,23 +35,6 @@ pytestmark = pytest.mark.e2e
 WAIT_S = 10  # over a real socket, on a shared machine
 
 
-@dataclass
-class Sandbox:
-    id: str
-    admin: AdminClient
-
-
-@pytest.fixture
-async def sandbox(live_server):
-    """A fresh sandbox of the live server (clock at 2026-06-15 09:00 +08:00), deleted after the test."""
-    http = make_http_client(live_server.url)
-    admin = AdminClient(http, ADMIN_KEY)
-    name = "booking-" + uuid.uuid4().hex[:16]
-    await admin.create_sandbox(name)
-    yield Sandbox(name, admin)
-    with contextlib.suppress(ApiError):
-        await admin.delete_sandbox(name)
-    await http.aclose()
 
 
 @pytest.fixture

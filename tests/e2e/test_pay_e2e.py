@@ -6,8 +6,6 @@ lets a payment reach the server and then loses its answer, the way a dropped con
 """
 from __future__ import annotations
 
-import contextlib
-import uuid
 
 import httpx
 import pytest
@@ -15,10 +13,9 @@ from textual.geometry import Region
 from textual.widgets import DataTable, Input, Static
 
 from mock_server.seed_data import DEMO_PAY_PIN
-from tests.conftest import ADMIN_KEY
 from tests.qr_reader import decode_text
 from tests.tui.conftest import SIZE, ZHANG_PHONE, wait_for, widget_text
-from zheliban_tui.api import AdminClient, ApiClient, ApiError, make_http_client
+from zheliban_tui.api import ApiClient, make_http_client
 from zheliban_tui.app import ZhelibanApp
 from zheliban_tui.credentials import CredentialStore
 from zheliban_tui.receipt_payload import receipt_payload
@@ -63,17 +60,6 @@ class LoseOneAnswer(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
-@pytest.fixture
-async def sandbox(live_server):
-    http = make_http_client(live_server.url)
-    admin = AdminClient(http, ADMIN_KEY)
-    name = "pay-" + uuid.uuid4().hex[:16]
-    await admin.create_sandbox(name)
-    yield name
-    with contextlib.suppress(ApiError):
-        await admin.delete_sandbox(name)
-    await http.aclose()
-
 
 @pytest.fixture
 async def make_app(live_server, sandbox):
@@ -83,8 +69,8 @@ async def make_app(live_server, sandbox):
     def make(transport: httpx.AsyncBaseTransport | None = None, *, language: str = "zh") -> ZhelibanApp:
         http = make_http_client(live_server.url, transport=transport)
         clients.append(http)
-        store = CredentialStore.in_memory(live_server.url, sandbox)
-        return ZhelibanApp(ApiClient(http, sandbox=sandbox), store, language=language)
+        store = CredentialStore.in_memory(live_server.url, sandbox.id)
+        return ZhelibanApp(ApiClient(http, sandbox=sandbox.id), store, language=language)
 
     yield make
     for http in clients:

@@ -6,14 +6,10 @@ terminal: no ASGI transport, every call crosses a TCP socket.
 """
 from __future__ import annotations
 
-import contextlib
-import uuid
-from dataclasses import dataclass
 
 import pytest
 from textual.widgets import Button, Input, Static
 
-from tests.conftest import ADMIN_KEY
 from tests.qr_reader import decode_screen_text, decode_text
 from tests.tui.conftest import (
     PASSWORD,
@@ -24,7 +20,7 @@ from tests.tui.conftest import (
     widget_text,
 )
 from tests.tui.conftest import wait_for as wait_briefly
-from zheliban_tui.api import AdminClient, ApiClient, ApiError, make_http_client
+from zheliban_tui.api import ApiClient, ApiError, make_http_client
 from zheliban_tui.app import ZhelibanApp
 from zheliban_tui.credentials import CredentialStore
 from zheliban_tui.screens.card import CLOCK_SYNC_SECONDS, CardScreen
@@ -40,28 +36,11 @@ QR_TTL_S = 60
 NEW_CODE_WAIT_S = CLOCK_SYNC_SECONDS + 15
 
 
-@dataclass
-class Sandbox:
-    id: str
-    admin: AdminClient
-
 
 async def wait_for(pilot, condition, *, timeout: float = 15.0) -> None:
     """`tests.tui.conftest.wait_for` with room for a loaded machine (parallel workers, a busy CI box)."""
     await wait_briefly(pilot, condition, timeout=timeout)
 
-
-@pytest.fixture
-async def sandbox(live_server):
-    """A fresh sandbox of the live server (clock at 2026-06-15 09:00 +08:00), deleted after the test."""
-    http = make_http_client(live_server.url)
-    admin = AdminClient(http, ADMIN_KEY)
-    name = "tui-" + uuid.uuid4().hex[:16]
-    await admin.create_sandbox(name)
-    yield Sandbox(name, admin)
-    with contextlib.suppress(ApiError):
-        await admin.delete_sandbox(name)
-    await http.aclose()
 
 
 @pytest.fixture
