@@ -23,7 +23,8 @@ Where a session lives
    when it was written). Once the keyring works again, the next save moves the session into the keyring
    and drops the file entry.
 
-Session files hold JSON keyed by the same service name, so several servers and sandboxes coexist::
+Session files (read and written by :mod:`zheliban_tui.session_file`) hold JSON keyed by the same service
+name, so several servers and sandboxes coexist::
 
     {"version": 1, "sessions": {"zheliban:http://127.0.0.1:8930#qa-1":
         {"server": ..., "sandbox": ..., "citizen_id": ..., "refresh_token": ..., "label": ...}}}
@@ -41,11 +42,24 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Mapping
+
+from .session_file import (  # the session-file constants stay importable from here
+    APP_NAME,
+    FILE_VERSION,  # noqa: F401
+    MAX_FILE_BYTES,  # noqa: F401
+    SESSION_FILE_INSECURE,  # noqa: F401
+    SESSION_FILE_INVALID,
+    SESSION_FILE_NAME,  # noqa: F401
+    SESSION_FILE_UNWRITABLE,
+    default_session_file,
+    drop_entry,
+    read_sessions,
+    write_entry,
+)
 
 __all__ = [
     "APP_NAME",
@@ -59,21 +73,13 @@ __all__ = [
     "service_name",
 ]
 
-APP_NAME = "zheliban"
 SESSION_FILE_ENV = "ZHELIBAN_SESSION_FILE"
-SESSION_FILE_NAME = "session.json"
-FILE_VERSION = 1
 LAST_USER = ".last-user"
 """Keyring username of the entry that names the last logged-in citizen; no citizen id starts with a dot."""
 
-MAX_FILE_BYTES = 1 << 20
-
-# Stable warning codes, for the app's own translations.
+# Stable warning codes, for the app's own translations (the SESSION_FILE_* ones come from session_file).
 NO_KEYRING = "NO_KEYRING"
 KEYRING_FAILED = "KEYRING_FAILED"
-SESSION_FILE_INSECURE = "SESSION_FILE_INSECURE"
-SESSION_FILE_INVALID = "SESSION_FILE_INVALID"
-SESSION_FILE_UNWRITABLE = "SESSION_FILE_UNWRITABLE"
 
 Where = Literal["keyring", "file", "memory"]
 
@@ -118,14 +124,6 @@ def service_name(server_url: str, sandbox: str | None = None) -> str:
     """The keyring service name and session-file key of one server (and sandbox)."""
     server = normalize_server(server_url)
     return f"{APP_NAME}:{server}#{sandbox}" if sandbox else f"{APP_NAME}:{server}"
-
-
-def default_session_file(state_dir: str | os.PathLike[str] | None = None) -> Path:
-    if state_dir is None:
-        import platformdirs  # imported here: only headless fallbacks need it
-
-        state_dir = platformdirs.user_state_dir(APP_NAME, appauthor=False)
-    return Path(state_dir) / SESSION_FILE_NAME
 
 
 class _KeyringUnusable(Exception):
@@ -405,60 +403,16 @@ class CredentialStore:
 
     def _read_sessions(self, path: Path, *, check_mode: bool) -> dict[str, Any] | None:
         """The file's sessions; {} when it does not exist; None (with a warning) when it may not be used."""
-        try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-        except FileNotFoundError:
-            return {}
-        except OSError as exc:
-            self._warn(SESSION_FILE_INVALID,
-                       f"Ignoring the session file {path}: {exc.strerror or type(exc).__name__}.", str(path))
-            return None
-        with os.fdopen(fd, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                self._warn(SESSION_FILE_INVALID, f"Ignoring the session file {path}: it is not a regular file.",
-                           str(path))
-                return None
-            if check_mode and os.name != "nt" and info.st_mode & 0o077:
-                self._warn(SESSION_FILE_INSECURE,
-                           f"Ignoring the session file {path}: it is accessible by group or others "
-                           f"(mode {stat.S_IMODE(info.st_mode):04o}; run chmod 600 on it).", str(path))
-                return None
-            raw = handle.read(MAX_FILE_BYTES + 1)
-        try:
-            data = json.loads(raw.decode("utf-8")) if len(raw) <= MAX_FILE_BYTES else None
-        except (UnicodeDecodeError, ValueError):
-            data = None
-        sessions = data.get("sessions") if isinstance(data, dict) else None
-        if not isinstance(sessions, dict):
-            self._warn(SESSION_FILE_INVALID, f"Ignoring the session file {path}: it is not a valid session file.",
-                       str(path))
-            return None
-        return sessions
+        return read_sessions(path, check_mode=check_mode, warn=self._warn)
 
     def _write_file(self, path: Path, session: StoredSession, *, private_dir: bool) -> None:
         entry = {"server": session.server, "sandbox": session.sandbox, "citizen_id": session.citizen_id,
                  "refresh_token": session.refresh_token, "label": session.label}
-        _ensure_dir(path.parent, private=private_dir)
-        with _DirectoryLock(path.parent):
-            sessions = self._read_sessions(path, check_mode=False) or {}
-            sessions[self.service] = entry
-            _replace_file(path, {"version": FILE_VERSION, "sessions": sessions})
+        write_entry(path, self.service, entry, private_dir=private_dir, warn=self._warn)
 
     def _drop_file_entry(self, path: Path, citizen_id: str | None, *, quiet: bool) -> None:
         try:
-            with _DirectoryLock(path.parent):
-                sessions = self._read_sessions(path, check_mode=False)
-                entry = (sessions or {}).get(self.service)
-                if sessions is None or entry is None:
-                    return
-                if citizen_id is not None and isinstance(entry, dict) and entry.get("citizen_id") != citizen_id:
-                    return
-                del sessions[self.service]
-                if sessions:
-                    _replace_file(path, {"version": FILE_VERSION, "sessions": sessions})
-                else:
-                    path.unlink(missing_ok=True)
+            drop_entry(path, self.service, citizen_id, warn=self._warn)
         except OSError as exc:
             if not quiet:
                 raise CredentialStoreError(
@@ -511,82 +465,6 @@ def _parse_pointer(raw: str | None) -> dict[str, Any] | None:
         return None
     return pointer
 
-
-def _ensure_dir(directory: Path, *, private: bool) -> None:
-    """Create ``directory`` as 0700 when missing; make the app's own state directory 0700 always."""
-    if not directory.is_dir():
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        os.chmod(directory, 0o700)
-    elif private and os.name != "nt" and stat.S_IMODE(directory.stat().st_mode) != 0o700:
-        os.chmod(directory, 0o700)
-
-
-def _replace_file(path: Path, content: dict[str, Any]) -> None:
-    """Write ``content`` to a new 0600 file beside ``path``, then rename it over ``path``."""
-    data = json.dumps(content, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(temporary, flags, 0o600)
-    try:
-        try:
-            if hasattr(os, "fchmod"):
-                os.fchmod(fd, 0o600)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    if os.name == "nt":
-        return
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-class _DirectoryLock:
-    """An exclusive ``flock`` on the directory, held while a session file is read, changed and replaced."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.fd: int | None = None
-
-    def __enter__(self) -> "_DirectoryLock":
-        if os.name == "nt":
-            return self
-        import fcntl
-
-        try:
-            self.fd = os.open(self.directory, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-            fcntl.flock(self.fd, fcntl.LOCK_EX)
-        except OSError:  # e.g. a file system without flock: carry on unlocked
-            if self.fd is not None:
-                os.close(self.fd)
-                self.fd = None
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self.fd is not None:
-            os.close(self.fd)  # closing the last descriptor releases the lock
-            self.fd = None
 
 
 class MemoryBackend:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Button, Input, Static
 
+from tests.e2e.conftest import Sandbox
 from tests.qr_reader import decode_screen_text, decode_text
 from tests.tui.conftest import (
     PASSWORD,

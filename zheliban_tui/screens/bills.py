@@ -16,18 +16,17 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
-from ..bill_labels import (FAMILY_FILTERS, UTILITY_KINDS, bill_state, city_text, families_of, family_text,
-                           kind_text, state_style, state_text, what_text)
+from ..bill_labels import (FAMILY_FILTERS, bill_state, families_of, family_text, kind_text, state_style, state_text,
+                           what_text)
 from ..i18n import t
 from ..money import yuan
-from ..payment_checks import (ACCOUNT_NUMBER_LENGTH, PAY_CODE_MAX_LENGTH, PAY_CODE_MIN_LENGTH, check_account_number,
-                              check_pay_code)
 from ..widgets.brand_bar import BrandBar
 from ..widgets.error_banner import ErrorBanner
 from ..widgets.localized_footer import LocalizedFooter
-from .base import AppScreen, error_message
+from .base import error_message
+from .bill_lookup import BillLookupScreen, _sort_key
 from .card import relation_text
 
 # preset -> (family filter, look-up by)
@@ -38,22 +37,12 @@ PRESETS: dict[str, tuple[str, str | None]] = {
     "all": ("all", None),
 }
 ALL_PEOPLE = "all"
-DEFAULT_CITY = "330100"
-NOTHING_OWED = "NOTHING_OWED"
-RETRYABLE_CODES = frozenset({"SERVER_ERROR", "BAD_RESPONSE", "INTERNAL_ERROR"})
 WHAT_WIDTH = 26  # the payee / item column: the others keep their width, a long item ends in an ellipsis
 # the family filter -> the title of the screen
 TITLES = {"utility": "service.utilities", "public": "service.public_pay", "insurance": "service.insurance_pay"}
 
 
-def _sort_key(bill) -> tuple:
-    """The backend's order across merged lists: unpaid first by due date, then paid, latest due first."""
-    if bill.status == "unpaid":
-        return (0, bill.due_date.toordinal(), bill.id)
-    return (1, -bill.due_date.toordinal(), bill.id)
-
-
-class BillsScreen(AppScreen):
+class BillsScreen(BillLookupScreen):
     BINDINGS = [
         Binding("escape", "back", "key.back", id="back"),
         Binding("enter", "open", "pay.key.open", id="open"),
@@ -100,27 +89,6 @@ class BillsScreen(AppScreen):
             yield Static("", id="bills-totals")
         yield LocalizedFooter()
 
-    def _compose_lookup(self) -> ComposeResult:
-        with Vertical(id="lookup-panel", classes="panel"):
-            if self.lookup_by == "account":
-                yield Static(t("lookup.account_title"), classes="panel-title")
-                with Horizontal(classes="lookup-row"):
-                    yield Select(self._city_options(), value=self.city or Select.NULL, prompt=t("common.loading"),
-                                 type_to_search=False, compact=True, id="lookup-city")
-                    yield Select(self._provider_options(), value=self.provider_id or Select.NULL,
-                                 prompt=t("common.loading"), type_to_search=False, compact=True,
-                                 id="lookup-provider")
-                    yield Input(placeholder=t("lookup.account_placeholder"), max_length=ACCOUNT_NUMBER_LENGTH,
-                                compact=True, id="lookup-account")
-                    yield Button(t("lookup.submit"), id="lookup-submit", variant="primary", compact=True)
-            else:
-                yield Static(t("lookup.code_title"), classes="panel-title")
-                with Horizontal(classes="lookup-row"):
-                    yield Input(placeholder=t("lookup.code_placeholder"), max_length=PAY_CODE_MAX_LENGTH,
-                                compact=True, id="lookup-code")
-                    yield Button(t("lookup.submit"), id="lookup-submit", variant="primary", compact=True)
-            yield Static("", id="lookup-hint", classes="hint")
-
     @property
     def title_key(self) -> str:
         return TITLES.get(self.family, "bills.title")
@@ -132,17 +100,6 @@ class BillsScreen(AppScreen):
             options.append((f"{relation_text('本人')} {me.name}", me.id))
             options += [(f"{relation_text(m.relation)} {m.name}", m.id) for m in me.family]
         return options
-
-    def _city_options(self) -> list[tuple[str, str]]:
-        seen: dict[str, str] = {}
-        for p in self.providers:
-            seen.setdefault(p.city_code, city_text(p.city_code, p.city_name))
-        return [(name, code) for code, name in seen.items()]
-
-    def _provider_options(self) -> list[tuple[str, str]]:
-        mine = [p for p in self.providers if p.city_code == self.city]
-        mine.sort(key=lambda p: UTILITY_KINDS.index(p.kind) if p.kind in UTILITY_KINDS else 9)
-        return [(f"{kind_text(p.kind)} · {p.name}", p.id) for p in mine]
 
     def on_mount(self) -> None:
         if self.lookup_by == "account":
@@ -269,40 +226,6 @@ class BillsScreen(AppScreen):
                             for name in ("count", "amount_fen", "late_fee_fen", "total_due_fen"))  # type: ignore[assignment]
         self._show_table()
 
-    @work(exclusive=True, group="providers", exit_on_error=False)
-    async def load_providers(self) -> None:
-        from ..api import ApiError
-
-        try:
-            providers = await self.zapp.api.utility_providers()
-        except ApiError as err:
-            if not self.session_ended(err):
-                self._retry = self.load_providers
-                self.query_one("#bills-error", ErrorBanner).show(error_message(err))
-            return
-        self.providers = list(providers)
-        cities = [p.city_code for p in self.providers]
-        if self.city not in cities:
-            self.city = DEFAULT_CITY if DEFAULT_CITY in cities else (cities[0] if cities else None)
-        self._fill_provider_selects()
-
-    def _fill_provider_selects(self) -> None:
-        city = self.query_one("#lookup-city", Select)
-        city.set_options(self._city_options())
-        if self.city is not None:
-            city.value = self.city
-        self._fill_providers()
-
-    def _fill_providers(self) -> None:
-        options = self._provider_options()
-        ids = [pid for _, pid in options]
-        if self.provider_id not in ids:
-            self.provider_id = ids[0] if ids else None
-        select = self.query_one("#lookup-provider", Select)
-        select.set_options(options)
-        if self.provider_id is not None:
-            select.value = self.provider_id
-
     @on(ErrorBanner.Retry, "#bills-error")
     def _retry_pressed(self) -> None:
         self._retry()
@@ -348,143 +271,6 @@ class BillsScreen(AppScreen):
     def _set_select(self, selector: str, value: str) -> None:
         """Show a value chosen by key (the state holds it already: the Changed event it sends is a no-op)."""
         self.query_one(selector, Select).value = value
-
-    # ---- look-up -----------------------------------------------------------------------------
-    @on(Select.Changed, "#lookup-city")
-    def _city_changed(self, event: Select.Changed) -> None:
-        if isinstance(event.value, str) and event.value != self.city:
-            self.city = event.value
-            self._fill_providers()
-
-    @on(Select.Changed, "#lookup-provider")
-    def _provider_changed(self, event: Select.Changed) -> None:
-        if isinstance(event.value, str):
-            self.provider_id = event.value
-
-    def _lookup_input(self) -> Input | None:
-        found = self.query("#lookup-account, #lookup-code")
-        return found.first(Input) if found else None
-
-    def _lookup_check(self):
-        field = self._lookup_input()
-        if field is None:
-            return None
-        return check_account_number(field.value) if self.lookup_by == "account" else check_pay_code(field.value)
-
-    @on(Input.Changed, "#lookup-account, #lookup-code")
-    def _lookup_typed(self) -> None:
-        self.lookup_message = None
-        self._show_lookup_check()
-
-    def _show_lookup_check(self) -> None:
-        check = self._lookup_check()
-        if check is None:
-            return
-        hint = self.query_one("#lookup-hint", Static)
-        if self.lookup_message is not None:
-            text, bad = self.lookup_message
-            hint.update(text)
-            hint.set_class(not bad, "-ok")
-            hint.set_class(bad, "-bad")
-            return
-        hint.update(t(check.message_key, **check.values) if check.message_key else t(f"lookup.{self.lookup_by}_hint"))
-        hint.set_class(check.ok, "-ok")
-        hint.set_class(not check.ok and check.message_key is not None, "-bad")
-
-    @on(Input.Submitted, "#lookup-account, #lookup-code")
-    @on(Button.Pressed, "#lookup-submit")
-    def _lookup_submitted(self) -> None:
-        self.action_lookup()
-
-    def action_lookup(self) -> None:
-        field = self._lookup_input()
-        check = self._lookup_check()
-        if field is None or check is None:
-            return
-        if not check.ok:
-            key = check.message_key or ("validate.account_number_incomplete" if self.lookup_by == "account"
-                                        else "validate.pay_code_short")
-            values = check.values or {"left": ACCOUNT_NUMBER_LENGTH if self.lookup_by == "account"
-                                      else PAY_CODE_MIN_LENGTH}
-            self.lookup_message = (t(key, **values), True)
-            self._show_lookup_check()
-            field.focus()
-            return
-        if self.lookup_by == "account":
-            if self.provider_id is None:
-                return
-            query = {"provider_id": self.provider_id, "account_number": field.value.strip()}
-        else:
-            query = {"pay_code": field.value.strip()}
-        self.run_lookup(query)
-
-    def _set_looking(self, busy: bool) -> None:
-        button = self.query_one("#lookup-submit", Button)
-        button.disabled = busy
-        button.label = t("lookup.searching") if busy else t("lookup.submit")
-
-    @work(exclusive=True, group="lookup", exit_on_error=False)
-    async def run_lookup(self, query: dict) -> None:
-        from ..api import ApiError, UtilityAccount
-
-        self.lookup_message = None
-        self.query_one("#bills-error", ErrorBanner).hide()
-        self._set_looking(True)
-        try:
-            result = await self.zapp.api.lookup_bills(**query)
-        except ApiError as err:
-            self._set_looking(False)
-            if self.session_ended(err):
-                return
-            if err.is_network or err.code in RETRYABLE_CODES or (err.status or 0) >= 500:
-                self._retry = lambda: self.run_lookup(query)
-                self.query_one("#bills-error", ErrorBanner).show(error_message(err))
-                return
-            if err.code == NOTHING_OWED:
-                try:
-                    account = UtilityAccount.from_json(err.extra.get("account"))
-                except ApiError:
-                    account = None
-                self.found, self.found_account, self.found_query = [], account, query
-                self.lookup_message = (t("lookup.nothing_owed"), False)
-                self._show_lookup_check()
-                self._show_table()
-                return
-            self.lookup_message = (error_message(err), True)
-            self._show_lookup_check()
-            field = self._lookup_input()
-            if field is not None:
-                field.focus()
-            return
-        self._set_looking(False)
-        self.found, self.found_account, self.found_query = list(result.bills), result.account, query
-        self.lookup_message = (t("lookup.found", count=len(result.bills)), False)
-        self._show_lookup_check()
-        self._show_table()
-        table = self.query_one("#bills-table", DataTable)
-        table.move_cursor(row=0)
-        table.focus()
-        if "pay_code" in query and len(result.bills) == 1:
-            self._open(result.bills[0])
-
-    @work(exclusive=True, group="lookup", exit_on_error=False)
-    async def refresh_found(self) -> None:
-        """After coming back from a bill: the look-up's bills as they are now (paid ones show as paid)."""
-        import asyncio
-
-        from ..api import ApiError
-
-        found = self.found
-        if not found:
-            return
-        try:
-            fresh = await asyncio.gather(*(self.zapp.api.bill(b.id) for b in found))
-        except ApiError as err:
-            self.session_ended(err)
-            return
-        if self.found is found:
-            self.found = sorted(fresh, key=_sort_key)
-            self._show_table()
 
     # ---- opening a bill ----------------------------------------------------------------------
     @on(DataTable.RowSelected, "#bills-table")
