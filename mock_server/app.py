@@ -20,6 +20,7 @@ from .routes import (
 )
 from .sandbox import SANDBOX_ID, SandboxRegistry
 from .settings import Settings
+from .traffic import SandboxTraffic
 
 DESCRIPTION = """\
 The mock 浙里办 government backend: login, the e-social-security card, fee payment and hospital
@@ -68,10 +69,18 @@ class _TooLarge(Exception):
     pass
 
 
+class MockBackend(FastAPI):
+    """The FastAPI app with ``SandboxTraffic`` outside every other layer, Starlette's error middleware
+    included: a fault that closes the connection must reach the server's own ``send``."""
+
+    def build_middleware_stack(self):
+        return SandboxTraffic(super().build_middleware_stack(), self.state.registry)
+
+
 def create_app(registry: SandboxRegistry, settings: Settings, *, admin_key: str, hot_routes: bool = True) -> FastAPI:
     """The app. ``hot_routes``: serve the busiest operations through ``HotRoutes`` (the answers are the
     same without it, only slower)."""
-    app = FastAPI(
+    app = MockBackend(
         title="Zheliban mock government backend",
         version=__version__,
         description=DESCRIPTION,

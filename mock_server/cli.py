@@ -32,6 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true", help="print every SMS code as it is sent")
     p.add_argument("--workers", type=int, default=1,
                    help="worker processes sharing the SQLite files (default 1; 2 uses both cores of a 2-core box)")
+    p.add_argument("--faults", default=None, metavar="SPEC",
+                   help="fault profile of every sandbox without its own, e.g. 'seed=7; latency=50-300ms; "
+                        "status=503,rate=0.1,route=/api/v1/payments' (see docs/qa.md)")
+    p.add_argument("--journal-size", type=int, default=DEFAULT_SETTINGS.journal_size,
+                   help=f"requests kept in each sandbox's journal (default {DEFAULT_SETTINGS.journal_size}; 0: no journal)")
     p.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     return p
 
@@ -45,13 +50,24 @@ def build(args: argparse.Namespace):
     from .app import create_app
     from .sandbox import SandboxRegistry
 
-    settings = DEFAULT_SETTINGS
+    settings = _settings(args.journal_size)
     db = args.db or default_db_path()
     db.parent.mkdir(parents=True, exist_ok=True)
-    registry = SandboxRegistry(db, settings, on_sms=sms_printer if args.demo else None, shared=args.workers > 1)
+    registry = SandboxRegistry(db, settings, on_sms=sms_printer if args.demo else None, shared=args.workers > 1,
+                               default_faults=_faults(args.faults))
     registry.ensure(settings.default_sandbox, seed=args.seed, start=args.start)
     admin_key = args.admin_key or secrets.token_urlsafe(18)
     return registry, create_app(registry, settings, admin_key=admin_key), admin_key
+
+
+def _settings(journal_size: int):
+    return DEFAULT_SETTINGS.with_overrides(journal_size=journal_size)
+
+
+def _faults(spec: str | None):
+    from .faults import parse_spec
+
+    return parse_spec(spec) if spec is not None else None
 
 
 WORKER_ENV = "ZHELIBAN_MOCK_WORKER"
@@ -63,9 +79,10 @@ def worker_app():
     from .sandbox import SandboxRegistry
 
     options = json.loads(os.environ[WORKER_ENV])
-    registry = SandboxRegistry(Path(options["db"]), DEFAULT_SETTINGS,
-                               on_sms=sms_printer if options["demo"] else None, shared=True)
-    return create_app(registry, DEFAULT_SETTINGS, admin_key=options["admin_key"])
+    settings = _settings(options["journal_size"])
+    registry = SandboxRegistry(Path(options["db"]), settings, on_sms=sms_printer if options["demo"] else None,
+                               shared=True, default_faults=_faults(options["faults"]))
+    return create_app(registry, settings, admin_key=options["admin_key"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,6 +93,17 @@ def main(argv: list[str] | None = None) -> int:
     if not 1 <= args.workers <= 64:
         print("zheliban-mock: --workers must be 1-64", file=sys.stderr)
         return 2
+    if not 0 <= args.journal_size <= 1_000_000:
+        print("zheliban-mock: --journal-size must be 0-1000000", file=sys.stderr)
+        return 2
+    if args.faults is not None:
+        from .faults import FaultSpecError
+
+        try:
+            _faults(args.faults)
+        except FaultSpecError as err:
+            print(f"zheliban-mock: --faults: {err}", file=sys.stderr)
+            return 2
     import socket
 
     import uvicorn
@@ -98,12 +126,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  demo sandbox: {registry.db_path} (seed {registry.get('demo').seed})", flush=True)
     print(f"  admin key: {admin_key}", flush=True)
     print(f"  API docs: http://{shown}:{port}/docs", flush=True)
+    if registry.default_faults is not None:
+        print(f"  faults: {registry.default_faults.text()}", flush=True)
     try:
         if args.workers > 1:
             from uvicorn.supervisors import Multiprocess
 
             registry.close()  # each worker opens its own connections
-            os.environ[WORKER_ENV] = json.dumps({"db": str(registry.db_path), "admin_key": admin_key, "demo": args.demo})
+            os.environ[WORKER_ENV] = json.dumps({"db": str(registry.db_path), "admin_key": admin_key, "demo": args.demo,
+                                                "faults": args.faults, "journal_size": args.journal_size})
             config = uvicorn.Config("mock_server.cli:worker_app", factory=True, workers=args.workers,
                                     log_level=args.log_level, access_log=False, lifespan="off")
             Multiprocess(config, sockets=[sock]).run()

@@ -31,11 +31,16 @@ async def get_settings(request: Request) -> Settings:
 
 
 SANDBOX_HEADER = "X-Sandbox-Id"
+SANDBOX_SCOPE_KEY = "zheliban.sandbox"
 
 
 async def get_sandbox(request: Request) -> Sandbox:
     """The sandbox named by ``X-Sandbox-Id`` (default ``demo``). The header is read directly (cheaper
     than a declared parameter) and documented on every operation by ``app.py``."""
+    sandbox = request.scope.get(SANDBOX_SCOPE_KEY)  # resolved by ``traffic.SandboxTraffic``
+    if sandbox is not None:
+        request.state.sandbox = sandbox
+        return sandbox
     registry: SandboxRegistry = request.app.state.registry
     sandbox_id = request.headers.get(SANDBOX_HEADER)
     sandbox = registry.get(registry.settings.default_sandbox if sandbox_id is None else sandbox_id)

@@ -31,6 +31,8 @@ CODES: dict[str, tuple[int, str]] = {
     "SANDBOX_EXISTS": (409, "The sandbox exists already"),
     "SANDBOX_PROTECTED": (409, "The default sandbox cannot be deleted"),
     "SNAPSHOT_NOT_FOUND": (404, "No such snapshot"),
+    "FAULT_SPEC_INVALID": (422, "The fault profile is not valid"),
+    "FAULT_INJECTED": (503, "An injected fault"),  # answered with the status the fault names
     "INVALID_SANDBOX_ID": (400, "The sandbox id is not valid"),
     "ADMIN_KEY_REQUIRED": (401, "The admin key is missing or wrong"),
     "IDEMPOTENCY_KEY_REQUIRED": (400, "An Idempotency-Key header is required"),

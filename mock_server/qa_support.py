@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from zheliban_tui.api import AdminClient, ApiClient, Appointment, OutboxSms, SandboxClock, SandboxInfo
+    from zheliban_tui.api.models import FaultsInfo, JournalEntry
 
 DEFAULT_START = "2026-06-15T09:00:00+08:00"  # where a new sandbox's clock starts (a Monday)
 SANDBOX_HEADER = "X-Sandbox-Id"
@@ -277,6 +278,31 @@ class SandboxAdmin:
     def attend(self, appointment_id: str) -> Appointment:
         """Mark a booked appointment attended, as a counter's check-in does."""
         return self.run(self.client.attend(self.sandbox_id, appointment_id))
+
+    # faults and the journal
+    def faults(self) -> FaultsInfo:
+        """The profile in force (``.source``: sandbox, server or none; ``.spec``; ``.fired`` per rule)."""
+        return self.run(self.client.faults(self.sandbox_id))
+
+    def set_faults(self, spec: str | None = None, *, seed: int | None = None,
+                   rules: list[dict[str, Any]] | None = None) -> FaultsInfo:
+        """Inject faults into this sandbox's API traffic: ``set_faults("status=503,rate=0.2,route=/api/v1/payments")``
+        or ``set_faults(seed=7, rules=[{"kind": "drop", "method": "POST", "times": 1}])``. See docs/qa.md."""
+        return self.run(self.client.set_faults(self.sandbox_id, spec, seed=seed, rules=rules))
+
+    def clear_faults(self) -> None:
+        self.run(self.client.clear_faults(self.sandbox_id))
+
+    def journal(self, *, route: str | None = None, method: str | None = None, status: str | int | None = None,
+                since: datetime | str | None = None, until: datetime | str | None = None,
+                after: int | None = None, limit: int | None = None) -> list[JournalEntry]:
+        """The latest requests that match, oldest first (secrets redacted): ``journal(route="/api/v1/payments")``."""
+        found = self.run(self.client.journal(self.sandbox_id, route=route, method=method, status=status,
+                                             since=since, until=until, after=after, limit=limit))
+        return list(found.entries)
+
+    def clear_journal(self) -> None:
+        self.run(self.client.clear_journal(self.sandbox_id))
 
 
 # --- the citizen -------------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ from typing import Callable
 
 from .clock import SHANGHAI, SandboxClock, iso, parse_instant, wall_seconds
 from .errors import ProblemError
+from .faults import FaultProfile, profile_from_json
+from .journal import Journal
 from .read_cache import ReadCache
 from .settings import Settings
 from .store import meta
@@ -43,7 +45,8 @@ class Sandbox:
     clock: SandboxClock = field(init=False)
     secret: bytes = field(init=False)
     on_sms: SmsListener | None = None
-    journal: object | None = None
+    # the profile of ``zheliban-mock --faults``, for a sandbox that has none of its own
+    default_faults: FaultProfile | None = None
     inode: int = 0
     path: str = ""
     # the database's version stamp when the latest request began (``Database.version``): the key of
@@ -52,15 +55,35 @@ class Sandbox:
     cache: ReadCache = field(init=False, default_factory=ReadCache)
     # access token -> its verified claims, under the current secret (emptied when the secret changes)
     token_claims: dict = field(init=False, default_factory=dict)
+    journal: Journal = field(init=False)
+    own_faults: FaultProfile | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.clock = SandboxClock(self.db)
+        self.journal = Journal(self.settings.journal_size)
+        self._faults_text = None
+        self.load_meta()
+
+    @property
+    def faults(self) -> FaultProfile | None:
+        """The fault profile in force: the sandbox's own, else the server's default."""
+        return self.own_faults if self.own_faults is not None else self.default_faults
+
+    def set_faults(self, profile: FaultProfile | None) -> None:
+        """Keep ``profile`` as the sandbox's own (None clears it); every worker process picks it up."""
+        with self.db.write():
+            meta.put(self.db, "faults", "" if profile is None else profile.to_json())
+            meta.bump_version(self.db)
         self.load_meta()
 
     def load_meta(self) -> None:
         self.clock.reload()
         self.secret = bytes.fromhex(meta.get(self.db, "secret", "") or "")
         self.token_claims = {}
+        faults_text = meta.get(self.db, "faults", "") or ""
+        if faults_text != self._faults_text:  # a new profile starts its random stream afresh
+            self._faults_text = faults_text
+            self.own_faults = profile_from_json(faults_text) if faults_text else None
         self._meta_version = meta.get(self.db, "meta_version")
         self.version = self.db.version()
         self._data_version = self.version[0]
@@ -99,9 +122,11 @@ def resolve_start(start: str | None, settings: Settings) -> datetime:
 
 class SandboxRegistry:
     def __init__(self, db_path: str | Path, settings: Settings, *, on_sms: SmsListener | None = None,
-                 shared: bool = False) -> None:
-        """``shared``: several worker processes serve these files (``zheliban-mock --workers N``)."""
+                 shared: bool = False, default_faults: FaultProfile | None = None) -> None:
+        """``shared``: several worker processes serve these files (``zheliban-mock --workers N``).
+        ``default_faults``: the profile of every sandbox that has none of its own (``--faults``)."""
         self.shared = shared
+        self.default_faults = default_faults
         self.db_path = Path(db_path)
         self.settings = settings
         self.on_sms = on_sms
@@ -139,8 +164,10 @@ class SandboxRegistry:
 
     def _fill(self, sandbox: Sandbox, seed: int, start_spec: str | None) -> None:
         start = resolve_start(start_spec, self.settings)
+        faults = meta.get(sandbox.db, "faults", "") or ""  # a reset changes data and clock, not faults
         sandbox.db.copy_from(self.template(seed, start.date()))
         with sandbox.db.write():
+            meta.put(sandbox.db, "faults", faults)
             meta.put(sandbox.db, "sandbox_id", sandbox.id)
             meta.put(sandbox.db, "seed", str(seed))
             meta.put(sandbox.db, "start_spec", start_spec or "")
@@ -158,7 +185,8 @@ class SandboxRegistry:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = Database(path, shared=self.shared)
         migrate(db)
-        sandbox = Sandbox(sandbox_id, db, self.settings, on_sms=self.on_sms, path=str(path))
+        sandbox = Sandbox(sandbox_id, db, self.settings, on_sms=self.on_sms, path=str(path),
+                          default_faults=self.default_faults)
         sandbox.inode = os.stat(path).st_ino
         return sandbox
 
@@ -263,8 +291,10 @@ class SandboxRegistry:
         source = Database(path)
         try:
             with self._lock:
+                faults = meta.get(sandbox.db, "faults", "") or ""
                 sandbox.db.copy_from(source)
                 with sandbox.db.write():
+                    meta.put(sandbox.db, "faults", faults)
                     meta.put(sandbox.db, "clock_wall", repr(wall_seconds()))
                     meta.bump_version(sandbox.db)
                 sandbox.load_meta()

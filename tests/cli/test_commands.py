@@ -210,6 +210,48 @@ def test_admin_snapshot_and_restore(cli):
     assert [p for p in cli.json("payments")] == []
 
 
+def test_admin_faults_set_show_and_clear(cli):
+    assert cli.run("admin", "faults").stdout.strip() == "no faults"
+    shown = cli.json("admin", "faults", "set", "seed=4; status=503,route=/api/v1/hospitals,times=1")
+    assert (shown["source"], shown["spec"]) == ("sandbox", "seed=4;status=503,route=/api/v1/hospitals,times=1")
+    done = cli.run("hospitals")
+    assert done.returncode == 1 and "FAULT_INJECTED" in done.stderr  # the one time it fires
+    assert cli.run("hospitals").returncode == 0
+    human = cli.run("admin", "faults")
+    assert "status=503" in human.stdout and "fired" in human.stdout and "1" in human.stdout
+    assert cli.json("admin", "faults", "clear") == {"cleared": cli.sandbox}
+    assert cli.json("admin", "faults")["source"] == "none"
+
+
+def test_admin_faults_with_a_wrong_spec_or_no_spec(cli):
+    done = cli.run("admin", "faults", "set", "status=200")
+    assert done.returncode == 1 and "FAULT_SPEC_INVALID" in done.stderr and "400-599" in done.stderr
+    assert cli.json("admin", "faults")["source"] == "none"  # nothing was set
+    assert cli.run("admin", "faults", "set").returncode == 2
+    assert cli.run("admin", "faults", "explode").returncode == 2
+
+
+def test_admin_journal_lists_redacted_requests_and_filters_them(cli):
+    cli.login()
+    cli.json("hospitals")
+    cli.run("receipt", "P0000000")  # refused: 404
+    entries = cli.json("admin", "journal")["entries"]
+    login = next(e for e in entries if e["path"] == "/api/v1/auth/login/password")
+    assert login["request"] == {"account": PHONE, "password": "***"} and login["status"] == 201
+    assert PASSWORD not in json.dumps(entries)
+    only = cli.json("admin", "journal", "--route", "/api/v1/hospitals")["entries"]
+    assert [e["path"] for e in only] == ["/api/v1/hospitals"]
+    refused = cli.json("admin", "journal", "--status", "4xx")["entries"]
+    assert refused and all(400 <= e["status"] < 500 for e in refused)
+    human = cli.run("admin", "journal", "--route", "/api/v1/hospitals")
+    assert human.returncode == 0 and "/api/v1/hospitals" in human.stdout and "200" in human.stdout
+    assert cli.run("admin", "journal", "--status", "2x").returncode == 1  # refused by the backend
+    assert cli.run("admin", "journal", "--method", "FETCH").returncode == 2
+    assert cli.run("admin", "journal", "--limit", "many").returncode == 2
+    assert cli.json("admin", "journal", "--clear") == {"cleared": cli.sandbox}
+    assert cli.json("admin", "journal")["entries"] == []
+
+
 def test_admin_without_a_key_is_a_usage_error_and_a_wrong_key_is_refused(cli):
     done = cli.run("admin", "outbox", env={"ZHELIBAN_ADMIN_KEY": ""})
     assert done.returncode == 2 and "admin key" in done.stderr

@@ -155,6 +155,64 @@ def test_a_qa_suite_runs_on_the_fixtures_under_xdist_with_a_backend_per_worker(p
     assert 1 <= len(servers) <= 2 and all(url.startswith("http://127.0.0.1:") for url in servers)
 
 
+FLOWS_SUITE = '''
+"""Sixteen full flows, eight at a time, against one backend: the same citizen, the same bill and the same
+time window in every test. Each test sees only its own sandbox: its payment, its booking, its clock, its
+faults and its journal."""
+from datetime import date, timedelta
+
+import pytest
+
+from zheliban_tui.api import ApiError, new_idempotency_key
+
+DEPARTMENT = "H01D02"
+
+
+def window_of(citizen, day):
+    schedule = citizen.schedule(DEPARTMENT, day)
+    return next(w for d in schedule.doctors for s in d.sessions for w in s.windows if w.remaining > 0)
+
+
+@pytest.mark.parametrize("n", range(16))
+def test_a_full_flow_alone_in_its_sandbox(n, citizen, admin):
+    start = admin.now()
+    # faults: the first hospital list of this sandbox fails, no other sandbox's
+    admin.set_faults(f"seed={n}; status=503,route=/api/v1/hospitals,times=1")
+    with pytest.raises(ApiError) as refused:
+        citizen.hospitals()
+    assert refused.value.code == "FAULT_INJECTED"
+    assert citizen.hospitals()
+    # pay the same bill as every other test: paid once, here
+    payment = citizen.pay("BL00004", "258369", idempotency_key=new_idempotency_key())
+    assert [p.id for p in citizen.payments()] == [payment.id]
+    # book the same window as every other test: this sandbox's count goes down by one only
+    day = (start + timedelta(days=2)).date()
+    window = window_of(citizen, day)
+    seeded = {a.id for a in citizen.appointments()}
+    appointment = citizen.book(window.id, idempotency_key=new_idempotency_key())
+    after = next(w for d in citizen.schedule(DEPARTMENT, day).doctors for s in d.sessions for w in s.windows
+                 if w.id == window.id)
+    assert after.remaining == window.remaining - 1
+    assert {a.id for a in citizen.appointments()} == seeded | {appointment.id}
+    # a clock of its own
+    admin.advance(minutes=n)
+    assert admin.now() - start >= timedelta(minutes=n)
+    assert admin.now() - start < timedelta(minutes=n, seconds=30)
+    # a journal of its own: exactly this test's requests
+    posts = admin.journal(route="/api/v1/payments", method="POST")
+    assert len(posts) == 1 and posts[0].request["bill_id"] == "BL00004"
+    assert [e.status for e in admin.journal(route="/api/v1/hospitals")] == [503, 200]
+    assert admin.faults().fired == (1,)
+'''
+
+
+def test_full_flows_under_eight_xdist_workers_share_one_backend_without_interference(pytester, zheliban_server):
+    pytester.makepyfile(test_flows=FLOWS_SUITE)
+    result = pytester.runpytest_subprocess("-n", "8", "-p", "no:cacheprovider", *reuse(zheliban_server), timeout=300)
+    result.assert_outcomes(passed=16)
+    assert "8 workers" in result.stdout.str()
+
+
 def test_marker_parameter_and_factory_sandboxes_are_deleted_after_each_test(pytester, zheliban_server, admin):
     pytester.makepyfile(test_marked=MARKED_SUITE)
     result = pytester.runpytest(*IN_PROCESS, "-s", "--strict-markers", *reuse(zheliban_server))

@@ -1,5 +1,5 @@
 """``AdminClient``: the mock backend's admin routes (header ``X-Admin-Key``): sandboxes, their virtual
-clocks, the SMS outbox, and a counter's check-in. For QA scripts, tests and the demo launcher."""
+clocks, faults and request journals, the SMS outbox, and a counter's check-in. For QA scripts, tests and the demo launcher."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import httpx
 
 from ._http import query, read_answer, segment, send
-from .models import Appointment, OutboxSms, SandboxClock, SandboxInfo, Snapshot, list_of
+from .models import Appointment, FaultsInfo, Journal, OutboxSms, SandboxClock, SandboxInfo, Snapshot, list_of
 
 T = TypeVar("T")
 ADMIN_PREFIX = "/admin/sandboxes"
@@ -80,6 +80,40 @@ class AdminClient:
     async def freeze_clock(self, sandbox_id: str, frozen: bool = True) -> SandboxClock:
         return await self._call("POST", f"/{segment(sandbox_id)}/clock/freeze", SandboxClock.from_json,
                                 json={"frozen": frozen})
+
+    # --- faults and the journal ---------------------------------------------------------------------
+    async def faults(self, sandbox_id: str) -> FaultsInfo:
+        return await self._call("GET", f"/{segment(sandbox_id)}/faults", FaultsInfo.from_json)
+
+    async def set_faults(self, sandbox_id: str, spec: str | None = None, *, seed: int | None = None,
+                         rules: list[dict[str, Any]] | None = None) -> FaultsInfo:
+        """The text form (``spec``, e.g. ``"seed=7; status=503,rate=0.2,route=/api/v1/payments"``) or
+        ``seed`` and ``rules`` (dicts with ``kind``, ``ms``, ``max_ms``, ``status``, ``rate``, ``route``,
+        ``method``, ``times``)."""
+        body: dict[str, Any] = {}
+        if spec is not None:
+            body["spec"] = spec
+        if rules is not None:
+            body["rules"] = rules
+        if seed is not None:
+            body["seed"] = seed
+        return await self._call("PUT", f"/{segment(sandbox_id)}/faults", FaultsInfo.from_json, json=body)
+
+    async def clear_faults(self, sandbox_id: str) -> None:
+        await self._call("DELETE", f"/{segment(sandbox_id)}/faults", None)
+
+    async def journal(self, sandbox_id: str, *, route: str | None = None, method: str | None = None,
+                      status: str | int | None = None, since: datetime | str | None = None,
+                      until: datetime | str | None = None, after: int | None = None,
+                      limit: int | None = None) -> Journal:
+        """The latest requests that match, oldest first. ``status``: 404, "4xx" or "none" (dropped)."""
+        params = query(route=route, method=method, status=None if status is None else str(status),
+                       since=None if since is None else _instant(since),
+                       until=None if until is None else _instant(until), after=after, limit=limit)
+        return await self._call("GET", f"/{segment(sandbox_id)}/journal", Journal.from_json, params=params)
+
+    async def clear_journal(self, sandbox_id: str) -> None:
+        await self._call("DELETE", f"/{segment(sandbox_id)}/journal", None)
 
     # --- the SMS outbox and the counters ------------------------------------------------------------
     async def outbox(self, sandbox_id: str, *, phone: str | None = None, limit: int | None = None) -> list[OutboxSms]:

@@ -1,4 +1,4 @@
-"""`zheliban admin ...`: sandboxes, their clocks and SMS outboxes, through the backend's admin API.
+"""`zheliban admin ...`: sandboxes, clocks, SMS outboxes, faults and journals, through the admin API.
 
 The admin key comes from --admin-key or $ZHELIBAN_ADMIN_KEY; the sandbox from --sandbox (default demo).
 """
@@ -59,7 +59,36 @@ async def run(admin, args):
         found = await admin.outbox(sandbox, phone=args.phone, limit=args.limit)
         return found, lambda r: print_table(("id", "sent", "phone", "code", "text"),
                                             ((m.id, m.sent_at.strftime("%H:%M:%S"), m.phone, m.code, m.text) for m in r))
-    raise UsageError("say what to do: sandbox, clock or outbox")
+    if args.admin_command == "faults":
+        if args.faults_action == "set":
+            return await admin.set_faults(sandbox, args.spec), _faults_fields
+        if args.faults_action == "clear":
+            await admin.clear_faults(sandbox)
+            return {"cleared": sandbox}, lambda r: print(f"faults of sandbox {sandbox} cleared")
+        return await admin.faults(sandbox), _faults_fields
+    if args.admin_command == "journal":
+        if args.clear:
+            await admin.clear_journal(sandbox)
+            return {"cleared": sandbox}, lambda r: print(f"journal of sandbox {sandbox} emptied")
+        found = await admin.journal(sandbox, route=args.route, method=args.method, status=args.status,
+                                    since=args.since, until=args.until, after=args.after, limit=args.limit)
+        return found, _journal_table
+    raise UsageError("say what to do: sandbox, clock, outbox, faults or journal")
+
+
+def _faults_fields(info) -> None:
+    if info.source == "none":
+        print("no faults")
+        return
+    print_fields([("source", info.source), ("spec", info.spec),
+                  ("fired", ", ".join(str(n) for n in info.fired))])
+
+
+def _journal_table(journal) -> None:
+    print_table(("id", "at", "method", "path", "status", "code", "ms", "fault"),
+                ((e.id, e.at.strftime("%H:%M:%S"), e.method, e.path + (f"?{e.query}" if e.query else ""),
+                  "-" if e.status is None else e.status, e.code or "", f"{e.ms:.1f}", e.fault or "")
+                 for e in journal.entries))
 
 
 def _seconds(text: str) -> float:
@@ -77,7 +106,7 @@ def add_parsers(commands, common: argparse.ArgumentParser) -> None:
     admin_common.add_argument("--admin-key", default=argparse.SUPPRESS,
                               help=f"the backend's admin key (default ${ADMIN_KEY_ENV})")
     parents = [common, admin_common]
-    p = commands.add_parser("admin", help="sandboxes, clocks and SMS outboxes (admin key needed)", parents=parents)
+    p = commands.add_parser("admin", help="sandboxes, clocks, SMS outboxes, faults and journals (admin key needed)", parents=parents)
     actions = p.add_subparsers(dest="admin_command", metavar="WHAT")
     q = actions.add_parser("sandbox", help="show, create, reset or delete the sandbox", parents=parents)
     verbs = q.add_subparsers(dest="sandbox_action", metavar="ACTION")
@@ -101,3 +130,18 @@ def add_parsers(commands, common: argparse.ArgumentParser) -> None:
     q = actions.add_parser("outbox", help="the SMS the sandbox has sent, newest first", parents=parents)
     q.add_argument("--phone")
     q.add_argument("--limit", type=int, default=20)
+    q = actions.add_parser("faults", help="show, set or clear the sandbox's injected faults", parents=parents)
+    verbs = q.add_subparsers(dest="faults_action", metavar="ACTION")
+    r = verbs.add_parser("set", help="set the fault profile, e.g. 'seed=7; status=503,rate=0.2,route=/api/v1/payments'",
+                         parents=parents)
+    r.add_argument("spec", help="rules separated by ';': KIND[=VALUE][,rate=P][,route=PATH][,method=M][,times=N]")
+    verbs.add_parser("clear", help="no more faults in this sandbox", parents=parents)
+    q = actions.add_parser("journal", help="the latest API requests of the sandbox (secrets redacted)", parents=parents)
+    q.add_argument("--route", help="a path (and those under it) or a pattern with '*'")
+    q.add_argument("--method", type=str.upper, choices=("GET", "POST", "PUT", "PATCH", "DELETE"))
+    q.add_argument("--status", help="a status (404), a class (4xx) or 'none' (dropped connections)")
+    q.add_argument("--since", help="from this ISO instant of the sandbox's clock")
+    q.add_argument("--until", help="up to this ISO instant of the sandbox's clock")
+    q.add_argument("--after", type=int, help="only entries with a larger id")
+    q.add_argument("--limit", type=int, default=50)
+    q.add_argument("--clear", action="store_true", help="empty the journal instead")

@@ -143,6 +143,7 @@ MESSAGES: dict[str, str] = {
     "error.NETWORK_UNREACHABLE": "Cannot reach the server: check the network and retry",
     "error.NETWORK_TIMEOUT": "The server did not answer in time: retry in a moment",
     "error.SERVER_ERROR": "The server had a problem: retry in a moment",
+    "error.FAULT_INJECTED": "The service is unavailable for a moment: retry shortly",
     "error.BAD_RESPONSE": "The server sent something unreadable: retry in a moment",
     "error.SESSION_ENDED": "Your session has ended: please log in again",
     "error.INTERNAL_ERROR": "The server had a problem: retry in a moment",

@@ -143,6 +143,7 @@ MESSAGES: dict[str, str] = {
     "error.NETWORK_UNREACHABLE": "无法连接服务器，请检查网络后重试",
     "error.NETWORK_TIMEOUT": "服务器响应超时，请稍后重试",
     "error.SERVER_ERROR": "服务器暂时出错，请稍后重试",
+    "error.FAULT_INJECTED": "服务暂时不可用，请稍后重试",
     "error.BAD_RESPONSE": "服务器返回了无法识别的数据，请稍后重试",
     "error.SESSION_ENDED": "登录已失效，请重新登录",
     "error.INTERNAL_ERROR": "服务器暂时出错，请稍后重试",

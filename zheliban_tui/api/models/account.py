@@ -95,6 +95,37 @@ class Snapshot(Model):
 
 
 @model
+class FaultsInfo(Model):
+    """A sandbox's fault profile: ``source`` is sandbox (its own), server (``--faults``) or none."""
+
+    source: str
+    seed: int | None
+    spec: str | None  # the text form
+    rules: Any
+    fired: tuple[int, ...]  # how often each rule fired in the server process
+
+
+@model
+class JournalEntry(Model):
+    id: int
+    at: datetime  # the sandbox's time when the request arrived
+    method: str
+    path: str
+    query: str
+    status: int | None  # None: the connection was dropped
+    code: str | None  # the problem code of a refusal
+    ms: float
+    fault: str | None
+    request: Any  # the JSON body, secrets replaced by ***
+
+
+@model
+class Journal(Model):
+    size: int
+    entries: tuple[JournalEntry, ...]  # oldest first
+
+
+@model
 class SandboxInfo(Model):
     id: str
     seed: int
