@@ -87,6 +87,8 @@ def create_app(registry: SandboxRegistry, settings: Settings, *, admin_key: str,
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,
+        # no OpenTelemetry here: FastAPI otherwise asks the environment on every request whether it is on
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.registry = registry
     app.state.settings = settings

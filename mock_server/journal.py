@@ -1,7 +1,7 @@
 """The request journal of a sandbox: the latest API requests in a bounded ring, secrets redacted.
 
 Each entry says when (the sandbox's clock), what (method, path, query, the JSON body with tokens,
-codes, PINs and passwords replaced by ``"***"``), the answer (status and problem code), how long it
+codes, PINs and passwords replaced by ``"***"`` when the entry is read: ``view``), the answer (status and problem code), how long it
 took, and which injected fault, if any, shaped it. The ring keeps ``Settings.journal_size`` entries
 (0 turns the journal off); it lives in the server process, so a server started with ``--workers N``
 keeps one ring per worker.
@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 from collections import deque
+from datetime import datetime
 from itertools import count
 from urllib.parse import parse_qsl, urlencode
 
+from .clock import SHANGHAI
 from .faults import route_matches
 
 REDACTED = "***"
@@ -33,9 +35,10 @@ def redact(value):
     return value
 
 
-def redact_query(query: str) -> str:
-    if not query:
+def redact_query(raw: bytes) -> str:
+    if not raw:
         return ""
+    query = raw.decode("latin-1")
     pairs = parse_qsl(query, keep_blank_values=True)
     return urlencode([(k, REDACTED if k.lower() in SECRET_FIELDS else v) for k, v in pairs], safe="*:/")
 
@@ -52,6 +55,17 @@ def request_body(raw: bytes, truncated: bool, is_json: bool):
         return redact(json.loads(raw))
     except (ValueError, RecursionError):
         return {"note": f"{len(raw)} bytes, not valid JSON"}
+
+
+def view(entry: dict) -> dict:
+    """An entry as the admin API shows it: the sandbox's time, the query and body redacted."""
+    return {
+        "id": entry["id"],
+        "at": datetime.fromtimestamp(entry["epoch"], SHANGHAI).isoformat(timespec="milliseconds"),
+        "method": entry["method"], "path": entry["path"], "query": redact_query(entry["query"]),
+        "status": entry["status"], "code": entry["code"], "ms": round(entry["ms"], 2), "fault": entry["fault"],
+        "request": request_body(entry["body"], entry["truncated"], entry["json"]),
+    }
 
 
 class Journal:

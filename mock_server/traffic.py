@@ -18,12 +18,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .deps import SANDBOX_SCOPE_KEY
 from .errors import PROBLEM_JSON, ProblemError, problem_response
 from .faults import Decision
-from .journal import BODY_KEPT, redact_query, request_body
+from .journal import BODY_KEPT
 from .sandbox import SandboxRegistry
 
 log = logging.getLogger("mock_server")
 
 API_PREFIX = "/api/"
+BODILESS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 FAULT_HEADER = b"x-fault-injected"
 
 
@@ -55,22 +56,24 @@ class SandboxTraffic:
             return await self._faulted(scope, receive, send, decision, _new_record())
         record = _new_record()
         started = time.perf_counter()
-        at = sandbox.clock.now()
+        epoch = sandbox.clock.epoch()
+        if scope["method"] in BODILESS:
+            receive_ = receive
+        else:
+            receive_ = self._recording_receive(receive, scope, record)
         try:
             if decision is None:
-                await self.app(scope, self._recording_receive(receive, scope, record),
-                               self._recording_send(send, record))
+                await self.app(scope, receive_, self._recording_send(send, record))
             else:
-                await self._faulted(scope, self._recording_receive(receive, scope, record), send, decision, record)
+                await self._faulted(scope, receive_, send, decision, record)
         finally:
+            # kept raw: rendering and redaction happen when the journal is read (journal.view)
             journal.add({
-                "at": at.isoformat(timespec="milliseconds"), "epoch": at.timestamp(),
-                "method": scope["method"], "path": scope["path"],
-                "query": redact_query(scope["query_string"].decode("latin-1")),
+                "epoch": epoch, "method": scope["method"], "path": scope["path"], "query": scope["query_string"],
                 "status": record["status"], "code": record["code"],
-                "ms": round((time.perf_counter() - started) * 1000, 2),
+                "ms": (time.perf_counter() - started) * 1000,
                 "fault": decision.label if decision is not None else None,
-                "request": request_body(record["body"], record["truncated"], record["json"]),
+                "body": record["body"], "truncated": record["truncated"], "json": record["json"],
             })
 
     # --- faults -----------------------------------------------------------------------------------

@@ -164,6 +164,7 @@ async def outbox(sandbox_id: str, registry: RegistryDep,
 from typing import Any, Literal  # noqa: E402
 
 from ..faults import KINDS, MAX_RULES, FaultSpecError, make_profile, parse_spec  # noqa: E402
+from ..journal import view as journal_view  # noqa: E402
 
 
 class FaultRuleSpec(RequestModel):
@@ -267,7 +268,7 @@ async def read_journal(
         route=route, method=method, status=status, after=after, limit=limit,
         since=_instant(since, "since").timestamp() if since else None,
         until=_instant(until, "until").timestamp() if until else None)
-    return {"size": sandbox.journal.size, "entries": entries}
+    return {"size": sandbox.journal.size, "entries": [journal_view(entry) for entry in entries]}
 
 
 @router.delete("/sandboxes/{sandbox_id}/journal", status_code=204, summary="Empty a sandbox's request journal")
