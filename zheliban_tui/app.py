@@ -71,7 +71,8 @@ class ZhelibanApp(App[None]):
     BINDINGS = [
         Binding("f1", "help", "key.help", id="help"),
         Binding("question_mark", "help", "key.help", show=False),
-        Binding("f2", "toggle_language", "key.language", id="language"),
+        # priority: a modal dialog (the PIN dialog ...) cuts the app's other bindings off
+        Binding("f2", "toggle_language", "key.language", id="language", priority=True),
         Binding("ctrl+q", "quit", "key.quit", id="quit", priority=True),
         Binding("ctrl+p", "command_palette", "key.palette", show=False, priority=True),
     ]

@@ -4,7 +4,8 @@ from __future__ import annotations
 from textual.widgets import Input, Static, Tabs
 
 from tests.qr_reader import decode_text
-from tests.tui.conftest import CARD_PIN, SIZE, WANG_PHONE, log_in, wait_for, widget_text
+from tests.tui.conftest import CARD_PIN, SIZE, WANG_PHONE, log_in, screen_text, wait_for, widget_text
+from zheliban_tui.i18n import CATALOGS
 from zheliban_tui.screens.card import CardScreen
 from zheliban_tui.screens.pin_dialog import PinDialog
 from zheliban_tui.widgets.qr_code import QrCode
@@ -117,3 +118,20 @@ async def test_insurance_balance_and_settlements(make_app):
         first = screen.insurance.settlements[0]
         assert first.institution[:6] in text  # a long name is cut with an ellipsis
         assert f"{first.total_fen // 100}.{first.total_fen % 100:02d}" in text
+
+
+async def test_f2_switches_the_language_of_an_open_pin_dialog_and_keeps_the_digits(make_app):
+    app = make_app(language="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot)
+        await open_card(pilot)
+        await pilot.press("v")
+        await wait_for(pilot, lambda: isinstance(app.screen, PinDialog))
+        assert "Card PIN" in screen_text(app)
+        await pilot.press(*CARD_PIN[:2], "f2")
+        await wait_for(pilot, lambda: "Card PIN" not in screen_text(app))
+        assert isinstance(app.screen, PinDialog) and CATALOGS["zh"]["pin.card_title"] in screen_text(app)
+        assert app.screen.query_one("#pin", Input).value == CARD_PIN[:2]
+        await pilot.press(*CARD_PIN[2:], "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CardScreen))
+        await wait_for(pilot, lambda: "张伟" in shown(app, "#card-face"))
