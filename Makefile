@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo mock test test-fast openapi bench clean
+.PHONY: demo mock test test-fast openapi bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ openapi: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/backend.py
+
+# needs rsvg-convert and CJK fonts (Debian: librsvg2-bin fonts-noto-cjk); look at every PNG before committing
+screenshots: $(STAMP)
+	$(BIN)/python screenshots/generate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
